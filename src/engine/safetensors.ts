@@ -1,0 +1,209 @@
+/**
+ * Reading and writing the safetensors format (https://huggingface.co/docs/safetensors).
+ *
+ * The reader treats every file as hostile: the header length, the JSON, every dtype, shape and offset
+ * range is checked before a byte of tensor data is touched, and each failure says what is wrong.
+ */
+
+export type SafetensorsDtype = 'F32' | 'F16' | 'BF16';
+
+export interface TensorEntry {
+  dtype: SafetensorsDtype;
+  shape: number[];
+  /** Byte range inside the data section (after the header). */
+  begin: number;
+  end: number;
+}
+
+export interface SafetensorsIndex {
+  tensors: Map<string, TensorEntry>;
+  metadata: Record<string, string>;
+  /** Byte offset of the data section inside the file. */
+  dataStart: number;
+}
+
+export class SafetensorsError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'SafetensorsError';
+  }
+}
+
+const BYTES_PER: Record<SafetensorsDtype, number> = { F32: 4, F16: 2, BF16: 2 };
+/** Headers larger than this are refused: real checkpoints stay far below it. */
+export const MAX_HEADER_BYTES = 100 * 1024 * 1024;
+
+function isDtype(value: unknown): value is SafetensorsDtype {
+  return value === 'F32' || value === 'F16' || value === 'BF16';
+}
+
+/** Parses and validates the header of a safetensors file given its first bytes and its total size. */
+export function parseSafetensorsHeader(head: Uint8Array, fileSize: number): SafetensorsIndex {
+  if (fileSize < 8 || head.length < 8) {
+    throw new SafetensorsError(`file is too short to be safetensors (${fileSize} bytes)`);
+  }
+  const view = new DataView(head.buffer, head.byteOffset, head.byteLength);
+  const low = view.getUint32(0, true);
+  const high = view.getUint32(4, true);
+  if (high !== 0 || low > MAX_HEADER_BYTES) {
+    throw new SafetensorsError('header length is implausibly large; the file is corrupt or not safetensors');
+  }
+  const headerLength = low;
+  const dataStart = 8 + headerLength;
+  if (dataStart > fileSize) {
+    throw new SafetensorsError(`header length ${headerLength} runs past the end of the file (${fileSize} bytes); the file is truncated`);
+  }
+  if (head.length < dataStart) {
+    throw new SafetensorsError('header bytes missing from the buffer');
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(head.subarray(8, dataStart)));
+  } catch (err) {
+    throw new SafetensorsError(`header is not valid UTF-8 JSON: ${(err as Error).message}`);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new SafetensorsError('header is not a JSON object');
+  }
+  const dataSize = fileSize - dataStart;
+  const tensors = new Map<string, TensorEntry>();
+  let metadata: Record<string, string> = {};
+  const ranges: Array<[number, number, string]> = [];
+  for (const [name, raw] of Object.entries(parsed as Record<string, unknown>)) {
+    if (name === '__metadata__') {
+      if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+        throw new SafetensorsError('__metadata__ must be an object of strings');
+      }
+      metadata = {};
+      for (const [k, v] of Object.entries(raw as Record<string, unknown>)) {
+        if (typeof v !== 'string') throw new SafetensorsError(`__metadata__.${k} is not a string`);
+        metadata[k] = v;
+      }
+      continue;
+    }
+    if (typeof raw !== 'object' || raw === null) throw new SafetensorsError(`tensor "${name}": entry is not an object`);
+    const entry = raw as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
+    if (!isDtype(entry.dtype)) {
+      throw new SafetensorsError(`tensor "${name}": unsupported dtype ${JSON.stringify(entry.dtype)} (F32, F16 and BF16 are supported)`);
+    }
+    if (!Array.isArray(entry.shape) || !entry.shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
+      throw new SafetensorsError(`tensor "${name}": shape must be a list of non-negative integers`);
+    }
+    const offsets = entry.data_offsets;
+    if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every((o) => Number.isSafeInteger(o) && o >= 0)) {
+      throw new SafetensorsError(`tensor "${name}": data_offsets must be two non-negative integers`);
+    }
+    const [begin, end] = offsets as [number, number];
+    if (begin > end || end > dataSize) {
+      throw new SafetensorsError(`tensor "${name}": data_offsets [${begin}, ${end}] fall outside the data section (${dataSize} bytes); the file is truncated or corrupt`);
+    }
+    const shape = entry.shape as number[];
+    const count = shape.reduce((a, b) => a * b, 1);
+    if (!Number.isSafeInteger(count) || count * BYTES_PER[entry.dtype] !== end - begin) {
+      throw new SafetensorsError(`tensor "${name}": shape [${shape.join(', ')}] of ${entry.dtype} does not match its ${end - begin} bytes`);
+    }
+    tensors.set(name, { dtype: entry.dtype, shape, begin, end });
+    ranges.push([begin, end, name]);
+  }
+  ranges.sort((a, b) => a[0] - b[0]);
+  for (let i = 1; i < ranges.length; i++) {
+    if (ranges[i][0] < ranges[i - 1][1]) {
+      throw new SafetensorsError(`tensors "${ranges[i - 1][2]}" and "${ranges[i][2]}" overlap`);
+    }
+  }
+  return { tensors, metadata, dataStart };
+}
+
+function halfToFloat(h: number): number {
+  const sign = h & 0x8000 ? -1 : 1;
+  const exp = (h >> 10) & 0x1f;
+  const frac = h & 0x3ff;
+  if (exp === 0) return sign * frac * 2 ** -24;
+  if (exp === 31) return frac ? NaN : sign * Infinity;
+  return sign * (1 + frac / 1024) * 2 ** (exp - 15);
+}
+
+/** Decodes raw little-endian tensor bytes into float32, upcasting F16 and BF16. */
+export function decodeToFloat32(bytes: Uint8Array, dtype: SafetensorsDtype): Float32Array {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (dtype === 'F32') {
+    const out = new Float32Array(bytes.byteLength / 4);
+    for (let i = 0; i < out.length; i++) out[i] = view.getFloat32(i * 4, true);
+    return out;
+  }
+  const out = new Float32Array(bytes.byteLength / 2);
+  if (dtype === 'BF16') {
+    const word = new Uint32Array(1);
+    const asFloat = new Float32Array(word.buffer);
+    for (let i = 0; i < out.length; i++) {
+      word[0] = view.getUint16(i * 2, true) << 16;
+      out[i] = asFloat[0];
+    }
+    return out;
+  }
+  for (let i = 0; i < out.length; i++) out[i] = halfToFloat(view.getUint16(i * 2, true));
+  return out;
+}
+
+/** A parsed in-memory safetensors file. */
+export class SafetensorsFile {
+  readonly index: SafetensorsIndex;
+  constructor(private readonly bytes: Uint8Array) {
+    this.index = parseSafetensorsHeader(bytes, bytes.byteLength);
+  }
+  names(): string[] {
+    return [...this.index.tensors.keys()];
+  }
+  has(name: string): boolean {
+    return this.index.tensors.has(name);
+  }
+  shape(name: string): number[] {
+    return this.entry(name).shape;
+  }
+  /** The tensor as float32, whatever its stored dtype. */
+  float32(name: string): Float32Array {
+    const e = this.entry(name);
+    const start = this.index.dataStart + e.begin;
+    return decodeToFloat32(this.bytes.subarray(start, this.index.dataStart + e.end), e.dtype);
+  }
+  private entry(name: string): TensorEntry {
+    const e = this.index.tensors.get(name);
+    if (!e) throw new SafetensorsError(`tensor "${name}" is missing`);
+    return e;
+  }
+}
+
+export interface TensorToWrite {
+  shape: number[];
+  data: Float32Array;
+}
+
+/** Serialises float32 tensors into safetensors bytes (names sorted, 8-byte aligned header). */
+export function writeSafetensors(tensors: Record<string, TensorToWrite>, metadata: Record<string, string> = {}): Uint8Array {
+  const names = Object.keys(tensors).sort();
+  const header: Record<string, unknown> = {};
+  if (Object.keys(metadata).length) header.__metadata__ = metadata;
+  let offset = 0;
+  for (const name of names) {
+    const t = tensors[name];
+    const count = t.shape.reduce((a, b) => a * b, 1);
+    if (count !== t.data.length) throw new SafetensorsError(`tensor "${name}": shape does not match data length`);
+    header[name] = { dtype: 'F32', shape: t.shape, data_offsets: [offset, offset + count * 4] };
+    offset += count * 4;
+  }
+  let json = JSON.stringify(header);
+  while ((8 + new TextEncoder().encode(json).length) % 8 !== 0) json += ' ';
+  const headerBytes = new TextEncoder().encode(json);
+  const out = new Uint8Array(8 + headerBytes.length + offset);
+  const view = new DataView(out.buffer);
+  view.setUint32(0, headerBytes.length, true);
+  view.setUint32(4, 0, true);
+  out.set(headerBytes, 8);
+  let pos = 8 + headerBytes.length;
+  for (const name of names) {
+    const d = tensors[name].data;
+    for (let i = 0; i < d.length; i++) view.setFloat32(pos + i * 4, d[i], true);
+    pos += d.length * 4;
+  }
+  return out;
+}
