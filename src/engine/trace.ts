@@ -19,6 +19,8 @@ export interface TokenSpan {
   start: number;
   end: number;
   special: boolean;
+  /** Set when a byte-level token covers only some bytes of a character (its range is the whole character). */
+  partial?: boolean;
 }
 
 export interface ModelInfo {

@@ -1,0 +1,65 @@
+// Builds every bundle: the extension host, the model worker and the CLI (Node, cjs) and the webview (browser).
+// `node esbuild.js` for a development build, `--production` to minify, `--watch` to rebuild on change.
+const esbuild = require('esbuild');
+const fs = require('fs');
+const path = require('path');
+
+const production = process.argv.includes('--production');
+const watch = process.argv.includes('--watch');
+const dist = path.join(__dirname, 'dist');
+
+/** The wasm backend loads its .wasm files from next to the bundle that uses it. */
+function copyWasm() {
+  const from = path.join(__dirname, 'node_modules/@tensorflow/tfjs-backend-wasm/dist');
+  fs.mkdirSync(dist, { recursive: true });
+  for (const file of fs.readdirSync(from).filter((f) => f.endsWith('.wasm'))) {
+    fs.copyFileSync(path.join(from, file), path.join(dist, file));
+  }
+}
+
+const common = {
+  bundle: true,
+  minify: production,
+  sourcemap: !production,
+  sourcesContent: false,
+  logLevel: 'warning',
+  legalComments: 'none',
+};
+
+const nodeBuild = {
+  ...common,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node18',
+  external: ['vscode'],
+  entryPoints: {
+    extension: 'src/extension.ts',
+    worker: 'src/runtime/worker.ts',
+    cli: 'src/cli.ts',
+  },
+  outdir: dist,
+};
+
+const webviewBuild = {
+  ...common,
+  platform: 'browser',
+  format: 'iife',
+  target: 'es2022',
+  entryPoints: { webview: 'webview/main.ts' },
+  outdir: dist,
+};
+
+async function main() {
+  copyWasm();
+  const builds = [nodeBuild, ...(fs.existsSync(path.join(__dirname, 'webview/main.ts')) ? [webviewBuild] : [])];
+  if (watch) {
+    for (const b of builds) await (await esbuild.context(b)).watch();
+    return;
+  }
+  await Promise.all(builds.map((b) => esbuild.build(b)));
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

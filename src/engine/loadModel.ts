@@ -1,0 +1,164 @@
+/**
+ * Loads a Hugging Face model folder (config.json, model.safetensors or a sharded index, tokenizer.json)
+ * into a runnable model and tokenizer. Every failure is a ModelLoadError with a message for a person.
+ */
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { ModelConfig, parseModelConfig } from './config';
+import { SafetensorsFile, parseSafetensorsHeader } from './safetensors';
+import { TextTokenizer } from './tokenizer';
+import { WeightStore } from './weights';
+import type { AttentionModel } from './models/model';
+import { Gpt2Model } from './models/gpt2';
+import { BertModel } from './models/bert';
+import { LlamaModel } from './models/llama';
+
+export class ModelLoadError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ModelLoadError';
+  }
+}
+
+export interface LoadedModel {
+  name: string;
+  dir: string;
+  config: ModelConfig;
+  model: AttentionModel;
+  tokenizer: TextTokenizer;
+  /** Bytes of float32 weights held by the backend. */
+  weightBytes: number;
+}
+
+export interface LoadOptions {
+  /** A weights file inside the folder to use instead of model.safetensors (e.g. a training checkpoint). */
+  weightsFile?: string;
+  /** Display name; defaults to the folder's name. */
+  name?: string;
+  /** Refuse models whose float32 weights would exceed this many bytes (default: half the free memory). */
+  maxWeightBytes?: number;
+}
+
+function readJson(file: string, what: string): unknown {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch {
+    throw new ModelLoadError(`${what} is missing: ${file}`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new ModelLoadError(`${what} is not valid JSON (${file}): ${(err as Error).message}`);
+  }
+}
+
+/** The safetensors files that hold the weights: one file, or the shards named by model.safetensors.index.json. */
+export function weightFiles(dir: string, weightsFile?: string): string[] {
+  if (weightsFile) {
+    const resolved = path.resolve(dir, weightsFile);
+    if (!resolved.startsWith(path.resolve(dir) + path.sep)) throw new ModelLoadError(`weights file ${weightsFile} is outside the model folder`);
+    return [resolved];
+  }
+  const single = path.join(dir, 'model.safetensors');
+  if (fs.existsSync(single)) return [single];
+  const indexFile = path.join(dir, 'model.safetensors.index.json');
+  if (fs.existsSync(indexFile)) {
+    const index = readJson(indexFile, 'model.safetensors.index.json') as { weight_map?: Record<string, unknown> };
+    if (typeof index.weight_map !== 'object' || index.weight_map === null) throw new ModelLoadError('model.safetensors.index.json has no weight_map');
+    const shards = [...new Set(Object.values(index.weight_map))];
+    if (!shards.every((s): s is string => typeof s === 'string' && !s.includes('/') && !s.includes('\\') && s.endsWith('.safetensors'))) {
+      throw new ModelLoadError('model.safetensors.index.json names a shard that is not a plain .safetensors file name');
+    }
+    return shards.map((s) => path.join(dir, s));
+  }
+  if (fs.existsSync(path.join(dir, 'pytorch_model.bin'))) {
+    throw new ModelLoadError('this model has only pytorch_model.bin; QKV Lens reads safetensors (pickle files can run code, so they are never opened)');
+  }
+  throw new ModelLoadError(`no model.safetensors or model.safetensors.index.json in ${dir}`);
+}
+
+function readSafetensors(file: string): SafetensorsFile {
+  let bytes: Buffer;
+  try {
+    bytes = fs.readFileSync(file);
+  } catch (err) {
+    throw new ModelLoadError(`cannot read ${path.basename(file)}: ${(err as Error).message}`);
+  }
+  try {
+    return new SafetensorsFile(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+  } catch (err) {
+    throw new ModelLoadError(`${path.basename(file)}: ${(err as Error).message}`);
+  }
+}
+
+/** Float32 bytes the weights will take once upcast, from the headers alone. */
+export function estimateWeightBytes(files: string[]): number {
+  let total = 0;
+  for (const file of files) {
+    const fd = fs.openSync(file, 'r');
+    try {
+      const size = fs.fstatSync(fd).size;
+      const lenBuf = Buffer.alloc(8);
+      fs.readSync(fd, lenBuf, 0, 8, 0);
+      const headerLen = Math.min(lenBuf.readUInt32LE(0), Math.max(0, size - 8));
+      const head = Buffer.alloc(8 + headerLen);
+      fs.readSync(fd, head, 0, head.length, 0);
+      const index = parseSafetensorsHeader(new Uint8Array(head.buffer, head.byteOffset, head.length), size);
+      for (const e of index.tensors.values()) total += e.shape.reduce((a, b) => a * b, 1) * 4;
+    } catch (err) {
+      throw new ModelLoadError(`${path.basename(file)}: ${(err as Error).message}`);
+    } finally {
+      fs.closeSync(fd);
+    }
+  }
+  return total;
+}
+
+export function loadTokenizer(dir: string): TextTokenizer {
+  const tokenizerFile = path.join(dir, 'tokenizer.json');
+  if (!fs.existsSync(tokenizerFile)) throw new ModelLoadError(`no tokenizer.json in ${dir} (QKV Lens needs a fast-tokenizer file)`);
+  const json = readJson(tokenizerFile, 'tokenizer.json');
+  const configFile = path.join(dir, 'tokenizer_config.json');
+  const config = fs.existsSync(configFile) ? readJson(configFile, 'tokenizer_config.json') : {};
+  try {
+    return new TextTokenizer(json, config);
+  } catch (err) {
+    throw new ModelLoadError((err as Error).message);
+  }
+}
+
+export function loadModelFromDir(dir: string, options: LoadOptions = {}): LoadedModel {
+  let config: ModelConfig;
+  try {
+    config = parseModelConfig(readJson(path.join(dir, 'config.json'), 'config.json'));
+  } catch (err) {
+    throw err instanceof ModelLoadError ? err : new ModelLoadError((err as Error).message);
+  }
+  const tokenizer = loadTokenizer(dir);
+  const files = weightFiles(dir, options.weightsFile);
+  const weightBytes = estimateWeightBytes(files);
+  const limit = options.maxWeightBytes ?? Math.floor(os.freemem() / 2);
+  if (weightBytes > limit) {
+    throw new ModelLoadError(`the model needs about ${(weightBytes / 2 ** 30).toFixed(1)} GiB as float32 but only ${(limit / 2 ** 30).toFixed(1)} GiB can be spared; choose a smaller model`);
+  }
+  const store = new WeightStore(files.map(readSafetensors));
+  let model: AttentionModel;
+  try {
+    switch (config.architecture) {
+      case 'gpt2':
+        model = new Gpt2Model(config, store);
+        break;
+      case 'bert':
+        model = new BertModel(config, store);
+        break;
+      case 'llama':
+        model = new LlamaModel(config, store);
+        break;
+    }
+  } catch (err) {
+    throw new ModelLoadError((err as Error).message);
+  }
+  return { name: options.name ?? path.basename(path.resolve(dir)), dir, config, model, tokenizer, weightBytes };
+}

@@ -1,0 +1,78 @@
+/** GPT-2 (pre-LN decoder; Conv1D weights stored [in, out]; fused c_attn). */
+import * as tf from '@tensorflow/tfjs-core';
+import type { ModelConfig } from '../config';
+import type { WeightStore } from '../weights';
+import { AttentionModel, CaptureCollector, ForwardCapture, TensorBag, activation, attend, layerNorm, splitHeads } from './model';
+
+interface Gpt2Layer {
+  ln1: [tf.Tensor1D, tf.Tensor1D];
+  attnW: tf.Tensor2D;
+  attnB: tf.Tensor1D;
+  projW: tf.Tensor2D;
+  projB: tf.Tensor1D;
+  ln2: [tf.Tensor1D, tf.Tensor1D];
+  fcW: tf.Tensor2D;
+  fcB: tf.Tensor1D;
+  fcProjW: tf.Tensor2D;
+  fcProjB: tf.Tensor1D;
+}
+
+export class Gpt2Model implements AttentionModel {
+  private readonly bag: TensorBag;
+  private readonly wte: tf.Tensor2D;
+  private readonly wpe: tf.Tensor2D;
+  private readonly layers: Gpt2Layer[] = [];
+
+  constructor(readonly config: ModelConfig, store: WeightStore) {
+    const { hidden: c, vocabSize, maxPositions, layers, intermediate } = config;
+    this.bag = new TensorBag(store);
+    const b = this.bag;
+    try {
+      this.wte = b.load('wte.weight', [vocabSize, c]) as tf.Tensor2D;
+      this.wpe = b.load('wpe.weight', [maxPositions, c]) as tf.Tensor2D;
+      for (let i = 0; i < layers; i++) {
+        const p = `h.${i}.`;
+        this.layers.push({
+          ln1: [b.load(p + 'ln_1.weight', [c]) as tf.Tensor1D, b.load(p + 'ln_1.bias', [c]) as tf.Tensor1D],
+          attnW: b.load(p + 'attn.c_attn.weight', [c, 3 * c]) as tf.Tensor2D,
+          attnB: b.load(p + 'attn.c_attn.bias', [3 * c]) as tf.Tensor1D,
+          projW: b.load(p + 'attn.c_proj.weight', [c, c]) as tf.Tensor2D,
+          projB: b.load(p + 'attn.c_proj.bias', [c]) as tf.Tensor1D,
+          ln2: [b.load(p + 'ln_2.weight', [c]) as tf.Tensor1D, b.load(p + 'ln_2.bias', [c]) as tf.Tensor1D],
+          fcW: b.load(p + 'mlp.c_fc.weight', [c, intermediate]) as tf.Tensor2D,
+          fcB: b.load(p + 'mlp.c_fc.bias', [intermediate]) as tf.Tensor1D,
+          fcProjW: b.load(p + 'mlp.c_proj.weight', [intermediate, c]) as tf.Tensor2D,
+          fcProjB: b.load(p + 'mlp.c_proj.bias', [c]) as tf.Tensor1D,
+        });
+      }
+    } catch (err) {
+      this.bag.dispose();
+      throw err;
+    }
+  }
+
+  forward(ids: number[]): ForwardCapture {
+    const { heads, headDim, hidden, eps, activation: act } = this.config;
+    return tf.tidy(() => {
+      const capture = new CaptureCollector();
+      const t = ids.length;
+      let x = tf.gather(this.wte, tf.tensor1d(ids, 'int32')).add(this.wpe.slice([0, 0], [t, hidden])) as tf.Tensor2D;
+      this.layers.forEach((layer, i) => {
+        const h = layerNorm(x, layer.ln1[0], layer.ln1[1], eps);
+        const qkv = h.matMul(layer.attnW).add(layer.attnB) as tf.Tensor2D;
+        const [q, k, v] = tf.split(qkv, 3, 1) as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
+        const context = attend(splitHeads(q, heads, headDim), splitHeads(k, heads, headDim), splitHeads(v, heads, headDim), true, capture);
+        // The last layer's MLP does not change any attention: skip it.
+        if (i === this.layers.length - 1) return;
+        x = x.add(context.matMul(layer.projW).add(layer.projB));
+        const m = activation(act, layerNorm(x, layer.ln2[0], layer.ln2[1], eps).matMul(layer.fcW).add(layer.fcB) as tf.Tensor2D);
+        x = x.add(m.matMul(layer.fcProjW).add(layer.fcProjB));
+      });
+      return capture.read();
+    });
+  }
+
+  dispose(): void {
+    this.bag.dispose();
+  }
+}

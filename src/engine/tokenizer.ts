@@ -1,0 +1,224 @@
+/**
+ * Tokenizes text with a Hugging Face tokenizer.json (through @huggingface/tokenizers, which gives ids but
+ * no offsets) and maps every token back to its exact UTF-16 range in the original text.
+ *
+ * The mapping works on UTF-8 bytes: the text is normalised one grapheme cluster at a time (so each
+ * normalised byte knows which original characters it came from), each token is turned back into the
+ * bytes it stands for (byte-level BPE, WordPiece "##", SentencePiece "▁" and <0xNN> byte fallback), and
+ * tokens are matched left to right against the normalised bytes.
+ */
+import { Tokenizer } from '@huggingface/tokenizers';
+import type { TokenSpan } from './trace';
+
+export class TokenizerError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'TokenizerError';
+  }
+}
+
+type Json = Record<string, unknown>;
+
+/** GPT-2's reversible byte ↔ printable-unicode table. */
+function byteLevelDecoder(): Map<string, number> {
+  const bytes: number[] = [];
+  for (let b = 33; b <= 126; b++) bytes.push(b);
+  for (let b = 161; b <= 172; b++) bytes.push(b);
+  for (let b = 174; b <= 255; b++) bytes.push(b);
+  const chars = bytes.slice();
+  let n = 0;
+  for (let b = 0; b < 256; b++) {
+    if (!bytes.includes(b)) {
+      bytes.push(b);
+      chars.push(256 + n++);
+    }
+  }
+  const map = new Map<string, number>();
+  bytes.forEach((b, i) => map.set(String.fromCodePoint(chars[i]), b));
+  return map;
+}
+const BYTE_LEVEL = byteLevelDecoder();
+const utf8 = new TextEncoder();
+
+function mentionsType(node: unknown, type: string): boolean {
+  if (Array.isArray(node)) return node.some((n) => mentionsType(n, type));
+  if (typeof node !== 'object' || node === null) return false;
+  const obj = node as Json;
+  if (obj.type === type) return true;
+  return Object.values(obj).some((v) => typeof v === 'object' && mentionsType(v, type));
+}
+
+export interface Encoded {
+  ids: number[];
+  spans: TokenSpan[];
+}
+
+/** Splits text into grapheme-like clusters: a base code point followed by its combining marks / joiners. */
+function clusters(text: string): Array<[number, number]> {
+  const out: Array<[number, number]> = [];
+  const re = /\P{M}[\p{M}\u200d\ufe0f]*|\p{M}+/gsu;
+  let m: RegExpExecArray | null;
+  while ((m = re.exec(text)) !== null) out.push([m.index, m.index + m[0].length]);
+  return out;
+}
+
+export class TextTokenizer {
+  private readonly tok: Tokenizer;
+  private readonly byteLevel: boolean;
+  private readonly wordPiecePrefix: string | null;
+  private readonly metaspace: boolean;
+  private readonly specialIds: Set<number>;
+  private readonly unkToken: string | null;
+  readonly description: string;
+
+  constructor(tokenizerJson: unknown, tokenizerConfig: unknown = {}) {
+    if (typeof tokenizerJson !== 'object' || tokenizerJson === null) throw new TokenizerError('tokenizer.json is not a JSON object');
+    const json = tokenizerJson as Json;
+    const model = json.model as Json | undefined;
+    if (!model || typeof model.type !== 'string') {
+      throw new TokenizerError('tokenizer.json has no "model" section with a "type"');
+    }
+    try {
+      this.tok = new Tokenizer(json, (tokenizerConfig ?? {}) as Json);
+    } catch (err) {
+      throw new TokenizerError(`tokenizer.json could not be loaded: ${(err as Error).message}`);
+    }
+    this.byteLevel = mentionsType(json.pre_tokenizer, 'ByteLevel') || mentionsType(json.decoder, 'ByteLevel');
+    this.wordPiecePrefix = model.type === 'WordPiece' ? String(model.continuing_subword_prefix ?? '##') : null;
+    this.metaspace = mentionsType(json.pre_tokenizer, 'Metaspace') || mentionsType(json.normalizer, 'Prepend') || mentionsType(json.decoder, 'Metaspace');
+    this.unkToken = typeof model.unk_token === 'string' ? model.unk_token : null;
+    this.specialIds = new Set<number>();
+    const added = Array.isArray(json.added_tokens) ? (json.added_tokens as Json[]) : [];
+    for (const t of added) if (t.special === true && typeof t.id === 'number') this.specialIds.add(t.id);
+    const kind = this.byteLevel ? 'byte-level BPE' : String(model.type);
+    this.description = `${kind} (tokenizer.json, ${this.tok.get_vocab(true).size} tokens)`;
+  }
+
+  get vocabSize(): number {
+    return this.tok.get_vocab(true).size;
+  }
+
+  idOf(token: string): number | undefined {
+    return this.tok.token_to_id(token);
+  }
+
+  /** Token ids and exact character ranges. Special tokens (e.g. [CLS]) get an empty range. */
+  encode(text: string, addSpecialTokens = true): Encoded {
+    const enc = this.tok.encode(text, { add_special_tokens: addSpecialTokens });
+    return { ids: enc.ids, spans: this.align(text, enc.ids, enc.tokens) };
+  }
+
+  /** Spans for given ids (e.g. from --ids), aligned against their own decoded text. */
+  spansForIds(ids: number[]): { text: string; spans: TokenSpan[] } {
+    const tokens = ids.map((id) => {
+      const t = this.tok.id_to_token(id);
+      if (t === undefined) throw new TokenizerError(`token id ${id} is not in the vocabulary`);
+      return t;
+    });
+    const text = this.tok.decode(ids, { skip_special_tokens: true, clean_up_tokenization_spaces: false });
+    return { text, spans: this.align(text, ids, tokens) };
+  }
+
+  /** The bytes a vocabulary token stands for, or null when it stands for none (special / unknown). */
+  private tokenBytes(token: string, id: number): Uint8Array | null {
+    if (this.specialIds.has(id) || token === this.unkToken) return null;
+    if (this.byteLevel) {
+      const out: number[] = [];
+      for (const ch of token) {
+        const b = BYTE_LEVEL.get(ch);
+        if (b === undefined) return utf8.encode(token);
+        out.push(b);
+      }
+      return Uint8Array.from(out);
+    }
+    if (this.metaspace) {
+      const byte = /^<0x([0-9A-Fa-f]{2})>$/.exec(token);
+      if (byte) return Uint8Array.of(parseInt(byte[1], 16));
+      return utf8.encode(token.replace(/\u2581/g, ' '));
+    }
+    if (this.wordPiecePrefix && token.startsWith(this.wordPiecePrefix) && token.length > this.wordPiecePrefix.length) {
+      return utf8.encode(token.slice(this.wordPiecePrefix.length));
+    }
+    return utf8.encode(token);
+  }
+
+  private normalizeCluster(s: string): string {
+    const n = this.tok.normalizer;
+    return n ? n.normalize(s) : s;
+  }
+
+  private align(text: string, ids: number[], tokens: string[]): TokenSpan[] {
+    // Normalised bytes, each remembering the original UTF-16 range it came from.
+    const bytes: number[] = [];
+    const from: number[] = [];
+    const to: number[] = [];
+    for (const [s, e] of clusters(text)) {
+      const encoded = utf8.encode(this.normalizeCluster(text.slice(s, e)));
+      for (const b of encoded) {
+        bytes.push(b);
+        from.push(s);
+        to.push(e);
+      }
+    }
+    const isSpace = (b: number) => b === 0x20 || b === 0x09 || b === 0x0a || b === 0x0d;
+    const findAt = (needle: Uint8Array, start: number): number => {
+      outer: for (let p = start; p + needle.length <= bytes.length; p++) {
+        for (let j = 0; j < needle.length; j++) if (bytes[p + j] !== needle[j]) continue outer;
+        return p;
+      }
+      return -1;
+    };
+    const spans: TokenSpan[] = [];
+    let cursor = 0;
+    let pendingUnknown: TokenSpan | null = null;
+    const original = (p: number) => (p < bytes.length ? from[p] : text.length);
+    for (let i = 0; i < ids.length; i++) {
+      let needle = this.tokenBytes(tokens[i], ids[i]);
+      if (needle === null) {
+        const special = this.specialIds.has(ids[i]);
+        const span: TokenSpan = { text: tokens[i], id: ids[i], start: original(cursor), end: original(cursor), special };
+        spans.push(span);
+        if (!special) {
+          while (cursor < bytes.length && isSpace(bytes[cursor])) cursor++;
+          span.start = span.end = original(cursor);
+          pendingUnknown = span;
+        }
+        continue;
+      }
+      let p = findAt(needle, cursor);
+      if (p < 0 && needle.length > 0 && isSpace(needle[0])) {
+        // SentencePiece prepends "▁" to the first word although the text has no space there.
+        let k = 0;
+        while (k < needle.length && isSpace(needle[k])) k++;
+        needle = needle.subarray(k);
+        p = findAt(needle, cursor);
+      }
+      if (p < 0 || needle.length === 0) {
+        spans.push({ text: tokens[i], id: ids[i], start: original(cursor), end: original(cursor), special: false });
+        continue;
+      }
+      if (pendingUnknown) {
+        let q = p;
+        while (q > cursor && isSpace(bytes[q - 1])) q--;
+        pendingUnknown.end = q > 0 ? to[q - 1] : 0;
+        pendingUnknown.text = text.slice(pendingUnknown.start, pendingUnknown.end) || pendingUnknown.text;
+        pendingUnknown = null;
+      }
+      const last = p + needle.length - 1;
+      const start = from[p];
+      const end = to[last];
+      // A byte-level token that covers only part of a character (e.g. one of the 3 bytes of 程).
+      const continuation = (b: number | undefined) => b !== undefined && (b & 0xc0) === 0x80;
+      const partial = continuation(bytes[p]) || continuation(bytes[last + 1]);
+      spans.push({ text: text.slice(start, end), id: ids[i], start, end, special: false, ...(partial ? { partial: true } : {}) });
+      cursor = last + 1;
+    }
+    if (pendingUnknown) {
+      let q = bytes.length;
+      while (q > cursor && isSpace(bytes[q - 1])) q--;
+      pendingUnknown.end = q > 0 ? to[q - 1] : 0;
+      pendingUnknown.text = text.slice(pendingUnknown.start, pendingUnknown.end) || pendingUnknown.text;
+    }
+    return spans;
+  }
+}
