@@ -22,5 +22,7 @@ export function initWasmBackend(wasmDir: string): Promise<void> {
 /** Next to the bundle when running from dist/, else the npm package (tests and scripts run from source). */
 export function defaultWasmDir(bundleDir: string): string {
   if (fs.existsSync(path.join(bundleDir, 'tfjs-backend-wasm-simd.wasm'))) return bundleDir;
-  return path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm'));
+  // Resolved at run time (not by the bundler): only reached when running from source.
+  const resolve: (id: string) => string = require.resolve;
+  return path.dirname(resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm'));
 }

@@ -175,7 +175,7 @@ export class TextTokenizer {
     for (let i = 0; i < ids.length; i++) {
       let needle = this.tokenBytes(tokens[i], ids[i]);
       if (needle === null) {
-        const special = this.specialIds.has(ids[i]);
+        const special = this.specialIds.has(ids[i]) && tokens[i] !== this.unkToken;
         const span: TokenSpan = { text: tokens[i], id: ids[i], start: original(cursor), end: original(cursor), special };
         spans.push(span);
         if (!special) {

@@ -1,0 +1,215 @@
+/**
+ * Show Attention end to end: takes the selection, runs the model in the worker with progress and
+ * cancel, and shows the result in the panel. Also reruns for a training-stage switch, reveals tokens
+ * in the editor, and marks the analysis stale when its text changes.
+ */
+import * as vscode from 'vscode';
+import * as path from 'path';
+import { AttentionPanel, PanelEvents, isPanelState } from '../panel/attentionPanel';
+import { ModelWorker, RunError } from '../runtime/modelWorker';
+import { Analysis, FromWebview } from '../shared/protocol';
+import { ModelChoice, currentModel } from '../models/modelChoice';
+
+/** What the current analysis was run on. */
+interface AnalysisSource {
+  uri: vscode.Uri;
+  version: number;
+  /** Document offset of the analysed text's first character. */
+  baseOffset: number;
+  text: string;
+  model: ModelChoice;
+  stage?: number;
+}
+
+export class AttentionController implements PanelEvents, vscode.Disposable {
+  private panel: AttentionPanel | undefined;
+  private source: AnalysisSource | undefined;
+  private requestSeq = 0;
+  private running: AbortController | undefined;
+  private readonly disposables: vscode.Disposable[] = [];
+
+  constructor(private readonly context: vscode.ExtensionContext, private readonly worker: ModelWorker, private readonly log: vscode.LogOutputChannel) {
+    this.disposables.push(
+      vscode.workspace.onDidChangeTextDocument((e) => {
+        if (this.source && e.document.uri.toString() === this.source.uri.toString() && e.contentChanges.length) this.panel?.setStale(true);
+      }),
+    );
+  }
+
+  get currentPanel(): AttentionPanel | undefined {
+    return this.panel;
+  }
+
+  get currentSource(): AnalysisSource | undefined {
+    return this.source;
+  }
+
+  async showAttention(editor = vscode.window.activeTextEditor): Promise<void> {
+    if (!editor) {
+      void vscode.window.showWarningMessage(vscode.l10n.t('Open a file and select some text first.'));
+      return;
+    }
+    const document = editor.document;
+    let range: vscode.Range = editor.selection;
+    if (editor.selection.isEmpty) {
+      range = document.lineAt(editor.selection.active.line).range;
+      if (document.getText(range).trim() !== '') {
+        void vscode.window.showInformationMessage(vscode.l10n.t('Nothing was selected, so QKV Lens analyses the current line.'));
+      }
+    }
+    const text = document.getText(range);
+    if (text.trim() === '') {
+      void vscode.window.showWarningMessage(vscode.l10n.t('The selection is empty or only whitespace: select some text to analyse.'));
+      return;
+    }
+    const model = currentModel(this.context.extensionPath);
+    const stage = model.stages.length ? model.stages[model.stages.length - 1].step : undefined;
+    await this.run({ uri: document.uri, version: document.version, baseOffset: document.offsetAt(range.start), text, model, stage });
+  }
+
+  /** Runs the analysis again on the same text with another training checkpoint. */
+  async selectStage(step: number): Promise<void> {
+    if (!this.source || !this.source.model.stages.some((s) => s.step === step)) return;
+    await this.run({ ...this.source, stage: step });
+  }
+
+  private ensurePanel(): AttentionPanel {
+    if (!this.panel) this.panel = AttentionPanel.create(this.context.extensionUri, this, (l) => this.log.info(l));
+    else this.panel.reveal();
+    return this.panel;
+  }
+
+  private async run(source: AnalysisSource): Promise<void> {
+    this.running?.abort();
+    const abort = new AbortController();
+    this.running = abort;
+    const requestId = ++this.requestSeq;
+    const panel = this.ensurePanel();
+    this.source = source;
+    panel.setStale(false);
+    panel.setStatus('loading');
+    const maxTokens = vscode.workspace.getConfiguration('qkvLens').get<number>('maxTokens', 512);
+    const weightsFile = source.model.stages.find((s) => s.step === source.stage)?.file;
+    const fileName = path.basename(source.uri.fsPath || source.uri.path);
+    this.log.info(`run ${requestId}: ${source.text.length} characters of ${fileName} on ${source.model.name}${weightsFile ? ` (${weightsFile})` : ''}`);
+    try {
+      const result = await vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('QKV Lens'), cancellable: true },
+        (progress, token) => {
+          token.onCancellationRequested(() => abort.abort());
+          return this.worker.run(
+            { modelDir: source.model.dir, weightsFile, modelName: source.model.name, text: source.text, maxTokens },
+            {
+              signal: abort.signal,
+              onProgress: (stage) => {
+                const message = stage === 'loading' ? vscode.l10n.t('Loading the model…') : vscode.l10n.t('Running the model…');
+                progress.report({ message });
+                panel.setStatus(stage === 'loading' ? 'loading' : 'running');
+              },
+            },
+          );
+        },
+      );
+      if (requestId !== this.requestSeq || this.panel !== panel) return;
+      const { trace, millis } = result;
+      this.log.info(`run ${requestId}: ${trace.tokens.length} tokens, load ${millis.load.toFixed(0)} ms, run ${millis.run.toFixed(0)} ms`);
+      if (trace.truncatedFrom) {
+        void vscode.window.showInformationMessage(vscode.l10n.t('The text was cut from {0} to {1} tokens to fit the model.', trace.truncatedFrom, trace.tokens.length));
+      }
+      const analysis: Analysis = {
+        requestId,
+        trace,
+        source: fileName,
+        stages: source.model.stages.map((s) => ({ step: s.step, label: s.label, ...(s.loss !== undefined ? { loss: s.loss } : {}) })),
+        ...(source.stage !== undefined ? { stage: source.stage } : {}),
+        millis,
+      };
+      panel.showAnalysis(analysis);
+      panel.setStatus('idle');
+      this.persistRequest(source);
+    } catch (err) {
+      if (requestId !== this.requestSeq) return;
+      const error = err instanceof RunError ? err : new RunError(String(err), 'internal');
+      this.log.warn(`run ${requestId} failed (${error.kind}): ${error.message}`);
+      if (error.kind === 'cancelled') {
+        this.panel?.setStatus('cancelled');
+        return;
+      }
+      this.panel?.setStatus('error', error.message);
+      const message = vscode.l10n.t('QKV Lens could not analyse the text: {0}', error.message);
+      if (error.kind === 'input') void vscode.window.showWarningMessage(message);
+      else void vscode.window.showErrorMessage(message);
+    } finally {
+      if (this.running === abort) this.running = undefined;
+    }
+  }
+
+  private persistRequest(source: AnalysisSource): void {
+    void this.context.workspaceState.update('qkvLens.lastRequest', {
+      documentUri: source.uri.toString(),
+      start: source.baseOffset,
+      end: source.baseOffset + source.text.length,
+      stage: source.stage,
+    });
+  }
+
+  /** Restores a panel after a window reload and runs its last analysis again. */
+  async restore(webviewPanel: vscode.WebviewPanel, state: unknown): Promise<void> {
+    this.panel?.dispose();
+    this.panel = new AttentionPanel(webviewPanel, this.context.extensionUri, this, (l) => this.log.info(l));
+    const request = isPanelState(state) && state.request ? state.request : this.context.workspaceState.get<{ documentUri: string; start: number; end: number; stage?: number }>('qkvLens.lastRequest');
+    if (!request) return;
+    try {
+      const document = await vscode.workspace.openTextDocument(vscode.Uri.parse(request.documentUri));
+      const range = new vscode.Range(document.positionAt(request.start), document.positionAt(request.end));
+      const model = currentModel(this.context.extensionPath);
+      const stage = model.stages.some((s) => s.step === request.stage) ? request.stage : model.stages.at(-1)?.step;
+      await this.run({ uri: document.uri, version: document.version, baseOffset: request.start, text: document.getText(range), model, stage });
+    } catch (err) {
+      this.log.warn(`could not restore the last analysis: ${(err as Error).message}`);
+    }
+  }
+
+  onMessage(message: FromWebview): void {
+    switch (message.type) {
+      case 'selectStage':
+        void this.selectStage(message.step);
+        break;
+      case 'revealToken':
+        void this.revealToken(message.index);
+        break;
+      default:
+        break;
+    }
+  }
+
+  onDispose(panel: AttentionPanel): void {
+    if (this.panel === panel) {
+      this.panel = undefined;
+      this.running?.abort();
+    }
+  }
+
+  /** The document range of token `index` of the current analysis. */
+  tokenRange(index: number): { uri: vscode.Uri; start: number; end: number } | undefined {
+    const token = this.panel?.analysis?.trace.tokens[index];
+    if (!token || !this.source) return undefined;
+    return { uri: this.source.uri, start: this.source.baseOffset + token.start, end: this.source.baseOffset + token.end };
+  }
+
+  private async revealToken(index: number): Promise<void> {
+    const range = this.tokenRange(index);
+    if (!range) return;
+    const editor = vscode.window.visibleTextEditors.find((e) => e.document.uri.toString() === range.uri.toString());
+    if (!editor) return;
+    const selection = new vscode.Selection(editor.document.positionAt(range.start), editor.document.positionAt(range.end));
+    editor.selection = selection;
+    editor.revealRange(selection, vscode.TextEditorRevealType.InCenterIfOutsideViewport);
+  }
+
+  dispose(): void {
+    this.running?.abort();
+    this.panel?.dispose();
+    for (const d of this.disposables) d.dispose();
+  }
+}

@@ -1,0 +1,36 @@
+/**
+ * QKV Lens activation: registers commands and the panel serializer. Nothing heavy happens here:
+ * TensorFlow.js loads only inside the model worker, on the first run.
+ */
+import * as vscode from 'vscode';
+import * as path from 'path';
+import { AttentionController } from './commands/attentionController';
+import { PANEL_VIEW_TYPE, panelOptions } from './panel/attentionPanel';
+import { ModelWorker } from './runtime/modelWorker';
+
+export interface QkvLensApi {
+  controller: AttentionController;
+}
+
+export function activate(context: vscode.ExtensionContext): QkvLensApi {
+  const log = vscode.window.createOutputChannel('QKV Lens', { log: true });
+  const worker = new ModelWorker(path.join(context.extensionPath, 'dist', 'worker.js'), undefined, (line) => log.warn(line));
+  const controller = new AttentionController(context, worker, log);
+  context.subscriptions.push(
+    log,
+    { dispose: () => worker.dispose() },
+    controller,
+    vscode.commands.registerCommand('qkvLens.showAttention', () => controller.showAttention()),
+    vscode.window.registerWebviewPanelSerializer(PANEL_VIEW_TYPE, {
+      async deserializeWebviewPanel(panel: vscode.WebviewPanel, state: unknown) {
+        panel.webview.options = panelOptions(context.extensionUri);
+        await controller.restore(panel, state);
+      },
+    }),
+  );
+  return { controller };
+}
+
+export function deactivate(): void {
+  // Disposables registered on the context stop the worker.
+}

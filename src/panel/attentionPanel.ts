@@ -1,0 +1,108 @@
+/**
+ * The attention panel beside the editor: one at a time, reused by every run. Messages wait until the
+ * webview says 'ready'; everything it sends is validated; its UI state survives hiding and reloads.
+ */
+import * as vscode from 'vscode';
+import { Analysis, FromWebview, PanelState, RunStatus, ToWebview, parseFromWebview } from '../shared/protocol';
+import { panelHtml } from './webviewHtml';
+import { localizedUiStrings } from './strings';
+
+export const PANEL_VIEW_TYPE = 'qkvLens.attention';
+
+export interface PanelEvents {
+  onMessage(message: FromWebview, panel: AttentionPanel): void;
+  onDispose(panel: AttentionPanel): void;
+}
+
+export function panelOptions(extensionUri: vscode.Uri): vscode.WebviewOptions & vscode.WebviewPanelOptions {
+  return {
+    enableScripts: true,
+    localResourceRoots: [vscode.Uri.joinPath(extensionUri, 'dist'), vscode.Uri.joinPath(extensionUri, 'media')],
+  };
+}
+
+export class AttentionPanel {
+  private ready = false;
+  private outbox: ToWebview[] = [];
+  private readonly disposables: vscode.Disposable[] = [];
+  /** The last analysis sent, re-sent if the webview reloads. */
+  private lastAnalysis: Analysis | undefined;
+
+  static create(extensionUri: vscode.Uri, events: PanelEvents, log: (line: string) => void): AttentionPanel {
+    const panel = vscode.window.createWebviewPanel(PANEL_VIEW_TYPE, vscode.l10n.t('Attention'), { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true }, panelOptions(extensionUri));
+    return new AttentionPanel(panel, extensionUri, events, log);
+  }
+
+  constructor(readonly panel: vscode.WebviewPanel, extensionUri: vscode.Uri, private readonly events: PanelEvents, private readonly log: (line: string) => void) {
+    panel.webview.options = panelOptions(extensionUri);
+    panel.webview.html = panelHtml(panel.webview, extensionUri, vscode.Uri.joinPath, vscode.env.language);
+    this.disposables.push(
+      panel.webview.onDidReceiveMessage((raw: unknown) => this.receive(raw)),
+      panel.onDidDispose(() => this.dispose()),
+    );
+  }
+
+  private receive(raw: unknown): void {
+    const message = parseFromWebview(raw);
+    if (!message) {
+      this.log(`rejected a malformed message from the webview: ${JSON.stringify(raw)?.slice(0, 200)}`);
+      return;
+    }
+    if (message.type === 'ready') {
+      // A webview that reloads (after hiding, without retainContextWhenHidden) says ready again.
+      this.ready = true;
+      this.send({ type: 'init', strings: localizedUiStrings(), locale: vscode.env.language }, true);
+      if (this.lastAnalysis && !this.outbox.some((m) => m.type === 'analysis')) this.outbox.unshift({ type: 'analysis', analysis: this.lastAnalysis });
+      const queued = this.outbox;
+      this.outbox = [];
+      for (const m of queued) void this.panel.webview.postMessage(m);
+      return;
+    }
+    if (message.type === 'log') this.log(`webview ${message.level}: ${message.message}`);
+    this.events.onMessage(message, this);
+  }
+
+  private send(message: ToWebview, immediately = false): void {
+    if (this.ready || immediately) void this.panel.webview.postMessage(message);
+    else this.outbox.push(message);
+  }
+
+  showAnalysis(analysis: Analysis): void {
+    this.lastAnalysis = analysis;
+    this.outbox = this.outbox.filter((m) => m.type !== 'analysis');
+    this.send({ type: 'analysis', analysis });
+  }
+
+  setStatus(status: RunStatus, message?: string): void {
+    this.send({ type: 'status', status, ...(message !== undefined ? { message } : {}) });
+  }
+
+  setStale(stale: boolean): void {
+    this.send({ type: 'stale', stale });
+  }
+
+  focusToken(index: number): void {
+    this.send({ type: 'focusToken', index });
+  }
+
+  get analysis(): Analysis | undefined {
+    return this.lastAnalysis;
+  }
+
+  reveal(): void {
+    this.panel.reveal(undefined, true);
+  }
+
+  private disposed = false;
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.events.onDispose(this);
+    for (const d of this.disposables) d.dispose();
+    this.panel.dispose();
+  }
+}
+
+export function isPanelState(v: unknown): v is PanelState {
+  return typeof v === 'object' && v !== null && (v as PanelState).version === 1;
+}

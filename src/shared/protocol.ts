@@ -1,0 +1,180 @@
+/**
+ * The one message protocol between the extension host and the webview; both sides import this module
+ * and validate every message they receive with the parse functions below (anything else is dropped
+ * and logged).
+ */
+import type { AttentionTrace, ModelInfo, TokenSpan } from '../engine/trace';
+import { UI_STRINGS, UiStrings } from './strings';
+
+export interface StageInfo {
+  step: number;
+  label: string;
+  loss?: number;
+}
+
+export interface Analysis {
+  requestId: number;
+  trace: AttentionTrace;
+  /** Name of the analysed document, for the header. */
+  source: string;
+  /** Training checkpoints of the model (empty for models without them) and the one that ran. */
+  stages: StageInfo[];
+  stage?: number;
+  millis: { load: number; run: number };
+}
+
+export type RunStatus = 'loading' | 'running' | 'idle' | 'error' | 'cancelled';
+
+export type ToWebview =
+  | { type: 'init'; strings: UiStrings; locale: string }
+  | { type: 'analysis'; analysis: Analysis }
+  | { type: 'status'; status: RunStatus; message?: string }
+  | { type: 'stale'; stale: boolean }
+  | { type: 'focusToken'; index: number };
+
+export type ExportFormat = 'png' | 'svg' | 'csv' | 'json';
+
+export type FromWebview =
+  | { type: 'ready' }
+  | { type: 'selectStage'; step: number }
+  | { type: 'focusToken'; index: number | null; layer: number; head: number }
+  | { type: 'revealToken'; index: number }
+  | { type: 'export'; format: ExportFormat; fileName: string; data: string }
+  | { type: 'log'; level: 'info' | 'warn' | 'error'; message: string };
+
+// ---- validation ---------------------------------------------------------------------------------
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isInt = (v: unknown, min = 0, max = Number.MAX_SAFE_INTEGER): v is number => Number.isSafeInteger(v) && (v as number) >= min && (v as number) <= max;
+const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+const isStr = (v: unknown, max = 1e6): v is string => typeof v === 'string' && v.length <= max;
+const oneOf = <T extends string>(v: unknown, options: readonly T[]): v is T => typeof v === 'string' && (options as readonly string[]).includes(v);
+
+/** Largest export a webview may hand the host (a PNG data URL of a big view). */
+export const MAX_EXPORT_CHARS = 64 * 1024 * 1024;
+const EXPORT_FORMATS: readonly ExportFormat[] = ['png', 'svg', 'csv', 'json'];
+
+export function parseFromWebview(m: unknown): FromWebview | undefined {
+  if (!isObj(m)) return undefined;
+  switch (m.type) {
+    case 'ready':
+      return { type: 'ready' };
+    case 'selectStage':
+      return isInt(m.step) ? { type: 'selectStage', step: m.step } : undefined;
+    case 'focusToken':
+      return (m.index === null || isInt(m.index)) && isInt(m.layer) && isInt(m.head) ? { type: 'focusToken', index: m.index, layer: m.layer, head: m.head } : undefined;
+    case 'revealToken':
+      return isInt(m.index) ? { type: 'revealToken', index: m.index } : undefined;
+    case 'export':
+      return oneOf(m.format, EXPORT_FORMATS) && isStr(m.fileName, 200) && /^[\w.\- ]+$/.test(m.fileName) && isStr(m.data, MAX_EXPORT_CHARS)
+        ? { type: 'export', format: m.format, fileName: m.fileName, data: m.data }
+        : undefined;
+    case 'log':
+      return oneOf(m.level, ['info', 'warn', 'error'] as const) && isStr(m.message, 10_000) ? { type: 'log', level: m.level, message: m.message } : undefined;
+    default:
+      return undefined;
+  }
+}
+
+function parseTokens(v: unknown, textLimit: number): TokenSpan[] | undefined {
+  if (!Array.isArray(v)) return undefined;
+  const out: TokenSpan[] = [];
+  for (const t of v) {
+    if (!isObj(t) || !isStr(t.text, textLimit) || !isInt(t.id) || !isInt(t.start) || !isInt(t.end) || t.end < t.start || typeof t.special !== 'boolean') return undefined;
+    out.push({ text: t.text, id: t.id, start: t.start, end: t.end, special: t.special, ...(t.partial === true ? { partial: true } : {}) });
+  }
+  return out;
+}
+
+function parseModelInfo(v: unknown): ModelInfo | undefined {
+  if (!isObj(v)) return undefined;
+  const { name, architecture, tokenizer, layers, heads, headDim, causal, maxPositions } = v;
+  if (!isStr(name, 500) || !oneOf(architecture, ['gpt2', 'bert', 'llama'] as const) || !isStr(tokenizer, 500)) return undefined;
+  if (!isInt(layers, 1, 1024) || !isInt(heads, 1, 1024) || !isInt(headDim, 1, 65536) || typeof causal !== 'boolean' || !isInt(maxPositions, 1)) return undefined;
+  return { name, architecture, tokenizer, layers, heads, headDim, causal, maxPositions };
+}
+
+/** Checks a trace's shapes: every tensor must have exactly layers·heads·T·(D or T) floats. */
+export function parseTrace(v: unknown): AttentionTrace | undefined {
+  if (!isObj(v)) return undefined;
+  const model = parseModelInfo(v.model);
+  const tokens = parseTokens(v.tokens, 10_000);
+  if (!model || !tokens || tokens.length === 0) return undefined;
+  const t = tokens.length;
+  const perHead = model.layers * model.heads * t;
+  const sizes = { q: perHead * model.headDim, k: perHead * model.headDim, v: perHead * model.headDim, scores: perHead * t, weights: perHead * t } as const;
+  for (const [key, size] of Object.entries(sizes)) {
+    const arr = v[key];
+    if (!(arr instanceof Float32Array) || arr.length !== size) return undefined;
+  }
+  if (v.truncatedFrom !== undefined && !isInt(v.truncatedFrom)) return undefined;
+  return {
+    model,
+    tokens,
+    q: v.q as Float32Array,
+    k: v.k as Float32Array,
+    v: v.v as Float32Array,
+    scores: v.scores as Float32Array,
+    weights: v.weights as Float32Array,
+    ...(v.truncatedFrom !== undefined ? { truncatedFrom: v.truncatedFrom as number } : {}),
+  };
+}
+
+function parseStrings(v: unknown): UiStrings | undefined {
+  if (!isObj(v)) return undefined;
+  const out: Partial<UiStrings> = {};
+  for (const key of Object.keys(UI_STRINGS) as Array<keyof UiStrings>) {
+    const s = v[key];
+    if (!isStr(s, 1000)) return undefined;
+    out[key] = s;
+  }
+  return out as UiStrings;
+}
+
+export function parseToWebview(m: unknown): ToWebview | undefined {
+  if (!isObj(m)) return undefined;
+  switch (m.type) {
+    case 'init': {
+      const strings = parseStrings(m.strings);
+      return strings && isStr(m.locale, 50) ? { type: 'init', strings, locale: m.locale } : undefined;
+    }
+    case 'analysis': {
+      const a = m.analysis;
+      if (!isObj(a) || !isInt(a.requestId) || !isStr(a.source, 2000) || !Array.isArray(a.stages) || !isObj(a.millis)) return undefined;
+      const trace = parseTrace(a.trace);
+      if (!trace || !isNum(a.millis.load) || !isNum(a.millis.run)) return undefined;
+      const stages: StageInfo[] = [];
+      for (const s of a.stages) {
+        if (!isObj(s) || !isInt(s.step) || !isStr(s.label, 200) || (s.loss !== undefined && !isNum(s.loss))) return undefined;
+        stages.push({ step: s.step, label: s.label, ...(s.loss !== undefined ? { loss: s.loss as number } : {}) });
+      }
+      if (a.stage !== undefined && !isInt(a.stage)) return undefined;
+      return {
+        type: 'analysis',
+        analysis: { requestId: a.requestId, trace, source: a.source, stages, ...(a.stage !== undefined ? { stage: a.stage as number } : {}), millis: { load: a.millis.load, run: a.millis.run } },
+      };
+    }
+    case 'status':
+      return oneOf(m.status, ['loading', 'running', 'idle', 'error', 'cancelled'] as const) && (m.message === undefined || isStr(m.message, 10_000))
+        ? { type: 'status', status: m.status, ...(m.message !== undefined ? { message: m.message as string } : {}) }
+        : undefined;
+    case 'stale':
+      return typeof m.stale === 'boolean' ? { type: 'stale', stale: m.stale } : undefined;
+    case 'focusToken':
+      return isInt(m.index) ? { type: 'focusToken', index: m.index } : undefined;
+    default:
+      return undefined;
+  }
+}
+
+/** What the webview persists (vscode.setState) and the serializer restores: UI and the request, never the trace. */
+export interface PanelState {
+  version: 1;
+  layer: number;
+  head: number;
+  view: string;
+  focused: number | null;
+  /** Enough to run the analysis again after a reload. */
+  request?: { documentUri: string; start: number; end: number; stage?: number };
+}

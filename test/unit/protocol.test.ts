@@ -1,0 +1,54 @@
+import * as assert from 'assert';
+import { parseFromWebview, parseToWebview, parseTrace } from '../../src/shared/protocol';
+import { UI_STRINGS } from '../../src/shared/strings';
+import type { AttentionTrace } from '../../src/engine/trace';
+
+function smallTrace(t = 3, layers = 2, heads = 2, d = 4): AttentionTrace {
+  const per = layers * heads * t;
+  return {
+    model: { name: 'm', architecture: 'gpt2', tokenizer: 'WordPiece', layers, heads, headDim: d, causal: true, maxPositions: 64 },
+    tokens: Array.from({ length: t }, (_, i) => ({ text: 'x', id: i, start: i, end: i + 1, special: false })),
+    q: new Float32Array(per * d),
+    k: new Float32Array(per * d),
+    v: new Float32Array(per * d),
+    scores: new Float32Array(per * t),
+    weights: new Float32Array(per * t),
+  };
+}
+
+describe('message protocol', () => {
+  it('accepts well-formed webview messages', () => {
+    assert.deepStrictEqual(parseFromWebview({ type: 'ready' }), { type: 'ready' });
+    assert.deepStrictEqual(parseFromWebview({ type: 'focusToken', index: 3, layer: 0, head: 1 }), { type: 'focusToken', index: 3, layer: 0, head: 1 });
+    assert.deepStrictEqual(parseFromWebview({ type: 'focusToken', index: null, layer: 0, head: 0 }), { type: 'focusToken', index: null, layer: 0, head: 0 });
+    assert.deepStrictEqual(parseFromWebview({ type: 'selectStage', step: 400 }), { type: 'selectStage', step: 400 });
+  });
+
+  it('rejects malformed webview messages', () => {
+    for (const bad of [null, 42, 'ready', [], {}, { type: 'nope' }, { type: 'focusToken', index: -1, layer: 0, head: 0 }, { type: 'focusToken', index: 1.5, layer: 0, head: 0 }, { type: 'selectStage', step: '3' }, { type: 'export', format: 'exe', fileName: 'a', data: '' }, { type: 'export', format: 'png', fileName: '../../etc/passwd', data: '' }, { type: 'log', level: 'debug', message: 'x' }]) {
+      assert.strictEqual(parseFromWebview(bad), undefined, JSON.stringify(bad));
+    }
+  });
+
+  it('accepts a trace whose tensors have exactly the right sizes', () => {
+    assert.ok(parseTrace(smallTrace()));
+  });
+
+  it('rejects traces with wrong tensor sizes, nested arrays, or bad tokens', () => {
+    const wrongSize = { ...smallTrace(), weights: new Float32Array(5) };
+    const nested = { ...smallTrace(), q: [[1, 2]] };
+    const badToken = { ...smallTrace(), tokens: [{ text: 'x', id: 0, start: 2, end: 1, special: false }] };
+    const noTokens = { ...smallTrace(), tokens: [] };
+    for (const bad of [wrongSize, nested, badToken, noTokens, { ...smallTrace(), model: { ...smallTrace().model, architecture: 'rnn' } }]) {
+      assert.strictEqual(parseTrace(bad), undefined);
+    }
+  });
+
+  it('validates host messages, including the strings of init', () => {
+    assert.ok(parseToWebview({ type: 'analysis', analysis: { requestId: 1, trace: smallTrace(), source: 'a.txt', stages: [{ step: 0, label: 'random init', loss: 7.1 }], stage: 0, millis: { load: 1, run: 2 } } }));
+    assert.ok(parseToWebview({ type: 'init', strings: { ...UI_STRINGS }, locale: 'zh-cn' }));
+    assert.strictEqual(parseToWebview({ type: 'init', strings: { title: 'x' }, locale: 'en' }), undefined);
+    assert.strictEqual(parseToWebview({ type: 'status', status: 'exploded' }), undefined);
+    assert.strictEqual(parseToWebview({ type: 'analysis', analysis: { requestId: 1, trace: smallTrace(), source: 'a', stages: [], millis: { load: NaN, run: 0 } } }), undefined);
+  });
+});

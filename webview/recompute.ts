@@ -1,0 +1,61 @@
+/**
+ * Attention recomputed live from Q and K on the GPU (tfjs WebGL), with the learner's what-ifs:
+ * √dk scaling on/off, temperature, causal mask on/off. Falls back to the cpu backend without WebGL.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-webgl';
+import '@tensorflow/tfjs-backend-cpu';
+
+export interface WhatIf {
+  scale: boolean;
+  temperature: number;
+  causal: boolean;
+}
+
+export const DEFAULT_WHAT_IF: WhatIf = { scale: true, temperature: 1, causal: true };
+
+let backendReady: Promise<string> | undefined;
+
+/** Picks WebGL when it works (SwiftShader counts, for tests), else the pure-JS cpu backend. */
+export function initRecomputeBackend(): Promise<string> {
+  if (!backendReady) {
+    backendReady = (async () => {
+      tf.env().set('SOFTWARE_WEBGL_ENABLED', true);
+      try {
+        if (await tf.setBackend('webgl')) {
+          await tf.ready();
+          return 'webgl';
+        }
+      } catch {
+        // fall through to cpu
+      }
+      await tf.setBackend('cpu');
+      await tf.ready();
+      return 'cpu';
+    })();
+  }
+  return backendReady;
+}
+
+/**
+ * softmax((q·kᵀ) [/√dk] / temperature [+ causal mask]) for every head of one layer.
+ * q and k are [heads, T, D] for that layer; returns [heads, T, T].
+ */
+export function recomputeWeights(q: Float32Array, k: Float32Array, heads: number, t: number, d: number, whatIf: WhatIf): Float32Array {
+  return tf.tidy(() => {
+    const qt = tf.tensor3d(q, [heads, t, d]);
+    const kt = tf.tensor3d(k, [heads, t, d]);
+    let scores = tf.matMul(qt, kt, false, true);
+    const factor = (whatIf.scale ? 1 / Math.sqrt(d) : 1) / Math.max(whatIf.temperature, 1e-3);
+    scores = tf.mul(scores, factor);
+    if (whatIf.causal) {
+      const mask = tf.mul(tf.sub(tf.linalg.bandPart(tf.ones([t, t]), -1, 0), 1), 1e9);
+      scores = tf.add(scores, mask);
+    }
+    return new Float32Array(tf.softmax(scores).dataSync());
+  });
+}
+
+export function tensorCount(): number {
+  return tf.memory().numTensors;
+}
