@@ -40,7 +40,24 @@ const nodeBuild = {
   outdir: dist,
 };
 
+/**
+ * tfjs-core pulls in `long`, which probes WebAssembly at load time; the webview's CSP (rightly) forbids
+ * wasm compilation, so drop the probe there (long falls back to plain JS, as it does on failure).
+ */
+const noWasmProbeInLong = {
+  name: 'no-wasm-probe-in-long',
+  setup(build) {
+    build.onLoad({ filter: /node_modules[\\/]long[\\/]src[\\/]long\.js$/ }, async (args) => {
+      const source = await fs.promises.readFile(args.path, 'utf8');
+      const patched = source.replace(/wasm = new WebAssembly\.Instance\(/, 'wasm = null && new WebAssembly.Instance(');
+      if (patched === source) throw new Error('long.js changed: update the no-wasm-probe-in-long plugin');
+      return { contents: patched, loader: 'js' };
+    });
+  },
+};
+
 const webviewBuild = {
+  plugins: [noWasmProbeInLong],
   ...common,
   platform: 'browser',
   format: 'iife',

@@ -30,6 +30,7 @@ export function panelHtml(webview: vscode.Webview, extensionUri: vscode.Uri, joi
 <meta charset="UTF-8">
 <meta http-equiv="Content-Security-Policy" content="${contentSecurityPolicy(webview.cspSource, nonce)}">
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
+<meta property="csp-nonce" content="${nonce}">
 <link rel="stylesheet" href="${style}" nonce="${nonce}">
 <title>QKV Lens</title>
 </head>
