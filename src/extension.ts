@@ -7,6 +7,7 @@ import * as path from 'path';
 import { AttentionController } from './commands/attentionController';
 import { PANEL_VIEW_TYPE, panelOptions } from './panel/attentionPanel';
 import { ModelWorker } from './runtime/modelWorker';
+import { attentionHoverProvider } from './editor/attentionHover';
 
 export interface QkvLensApi {
   controller: AttentionController;
@@ -21,6 +22,7 @@ export function activate(context: vscode.ExtensionContext): QkvLensApi {
     { dispose: () => worker.dispose() },
     controller,
     vscode.commands.registerCommand('qkvLens.showAttention', () => controller.showAttention()),
+    vscode.languages.registerHoverProvider('*', attentionHoverProvider(controller)),
     vscode.window.registerWebviewPanelSerializer(PANEL_VIEW_TYPE, {
       async deserializeWebviewPanel(panel: vscode.WebviewPanel, state: unknown) {
         panel.webview.options = panelOptions(context.extensionUri);

@@ -84,7 +84,7 @@ function setFocus(index: number | null): void {
   renderDetails();
   matrixView.render(vm);
   persist();
-  post({ type: 'focusToken', index, layer: vm.layer, head: Math.max(vm.head, 0) });
+  post({ type: 'focusToken', index, layer: vm.layer, head: vm.head });
 }
 
 function renderHeader(): void {

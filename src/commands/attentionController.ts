@@ -9,6 +9,8 @@ import { AttentionPanel, PanelEvents, isPanelState } from '../panel/attentionPan
 import { ModelWorker, RunError } from '../runtime/modelWorker';
 import { Analysis, FromWebview } from '../shared/protocol';
 import { ModelChoice, currentModel } from '../models/modelChoice';
+import { AttentionDecorations, DecorationTarget, tokenAtOffset } from '../editor/attentionDecorations';
+import type { HoverSource } from '../editor/attentionHover';
 
 /** What the current analysis was run on. */
 interface AnalysisSource {
@@ -21,18 +23,29 @@ interface AnalysisSource {
   stage?: number;
 }
 
-export class AttentionController implements PanelEvents, vscode.Disposable {
+export class AttentionController implements PanelEvents, HoverSource, vscode.Disposable {
   private panel: AttentionPanel | undefined;
   private source: AnalysisSource | undefined;
   private requestSeq = 0;
   private running: AbortController | undefined;
   private readonly disposables: vscode.Disposable[] = [];
+  private readonly decorations = new AttentionDecorations();
+  /** The layer and head the panel shows (head -1: mean of heads); the editor paints the same. */
+  private view = { layer: 0, head: 0 };
+  private stale = false;
 
   constructor(private readonly context: vscode.ExtensionContext, private readonly worker: ModelWorker, private readonly log: vscode.LogOutputChannel) {
     this.disposables.push(
+      this.decorations,
       vscode.workspace.onDidChangeTextDocument((e) => {
-        if (this.source && e.document.uri.toString() === this.source.uri.toString() && e.contentChanges.length) this.panel?.setStale(true);
+        if (this.source && e.document.uri.toString() === this.source.uri.toString() && e.contentChanges.length && !this.stale) {
+          // Offsets no longer match the text: never paint colours on the wrong characters.
+          this.stale = true;
+          this.decorations.clear();
+          this.panel?.setStale(true);
+        }
       }),
+      vscode.window.onDidChangeTextEditorSelection((e) => this.onEditorCursor(e.textEditor)),
     );
   }
 
@@ -86,6 +99,8 @@ export class AttentionController implements PanelEvents, vscode.Disposable {
     const requestId = ++this.requestSeq;
     const panel = this.ensurePanel();
     this.source = source;
+    this.stale = false;
+    this.decorations.clear();
     panel.setStale(false);
     panel.setStatus('loading');
     const maxTokens = vscode.workspace.getConfiguration('qkvLens').get<number>('maxTokens', 512);
@@ -170,8 +185,35 @@ export class AttentionController implements PanelEvents, vscode.Disposable {
     }
   }
 
+  /** The analysis as the editor needs it, unless the text changed since. */
+  target(uri?: vscode.Uri): DecorationTarget | undefined {
+    const trace = this.panel?.analysis?.trace;
+    if (!trace || !this.source || this.stale) return undefined;
+    if (uri && uri.toString() !== this.source.uri.toString()) return undefined;
+    return { uri: this.source.uri, baseOffset: this.source.baseOffset, trace };
+  }
+
+  layerHead(): { layer: number; head: number } {
+    return this.view;
+  }
+
+  private onEditorCursor(editor: vscode.TextEditor): void {
+    const target = this.target(editor.document.uri);
+    if (!target || !this.panel) return;
+    const index = tokenAtOffset(target, editor.document.offsetAt(editor.selection.active));
+    if (index === undefined) return;
+    this.decorations.paint(target, this.view.layer, this.view.head, index);
+    this.panel.focusToken(index);
+  }
+
   onMessage(message: FromWebview): void {
     switch (message.type) {
+      case 'focusToken': {
+        this.view = { layer: message.layer, head: message.head };
+        const target = this.target();
+        if (target) this.decorations.paint(target, message.layer, message.head, message.index);
+        break;
+      }
       case 'selectStage':
         void this.selectStage(message.step);
         break;
@@ -186,6 +228,7 @@ export class AttentionController implements PanelEvents, vscode.Disposable {
   onDispose(panel: AttentionPanel): void {
     if (this.panel === panel) {
       this.panel = undefined;
+      this.decorations.clear();
       this.running?.abort();
     }
   }

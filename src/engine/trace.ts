@@ -71,3 +71,15 @@ export function nestedAttentions(trace: AttentionTrace): number[][][][] {
   }
   return out;
 }
+
+/** Row `query` of head (layer, head) as a copy; head -1 gives the mean over heads. */
+export function attentionRow(trace: AttentionTrace, layer: number, head: number, query: number): Float32Array {
+  const t = trace.tokens.length;
+  const row = new Float32Array(t);
+  const heads = head < 0 ? Array.from({ length: trace.model.heads }, (_, h) => h) : [head];
+  for (const h of heads) {
+    const base = headOffset(trace, layer, h, t, t) + query * t;
+    for (let j = 0; j < t; j++) row[j] += trace.weights[base + j] / heads.length;
+  }
+  return row;
+}

@@ -37,6 +37,7 @@ export type ExportFormat = 'png' | 'svg' | 'csv' | 'json';
 export type FromWebview =
   | { type: 'ready' }
   | { type: 'selectStage'; step: number }
+  /** head -1 is the mean over heads. */
   | { type: 'focusToken'; index: number | null; layer: number; head: number }
   | { type: 'revealToken'; index: number }
   | { type: 'export'; format: ExportFormat; fileName: string; data: string }
@@ -63,7 +64,7 @@ export function parseFromWebview(m: unknown): FromWebview | undefined {
     case 'selectStage':
       return isInt(m.step) ? { type: 'selectStage', step: m.step } : undefined;
     case 'focusToken':
-      return (m.index === null || isInt(m.index)) && isInt(m.layer) && isInt(m.head) ? { type: 'focusToken', index: m.index, layer: m.layer, head: m.head } : undefined;
+      return (m.index === null || isInt(m.index)) && isInt(m.layer) && isInt(m.head, -1) ? { type: 'focusToken', index: m.index, layer: m.layer, head: m.head } : undefined;
     case 'revealToken':
       return isInt(m.index) ? { type: 'revealToken', index: m.index } : undefined;
     case 'export':
