@@ -7,6 +7,7 @@ import * as path from 'path';
 import { AttentionController } from './commands/attentionController';
 import { PANEL_VIEW_TYPE, panelOptions } from './panel/attentionPanel';
 import { ModelWorker } from './runtime/modelWorker';
+import { selectModel } from './models/selectModel';
 import { attentionHoverProvider } from './editor/attentionHover';
 
 export interface QkvLensApi {
@@ -22,6 +23,7 @@ export function activate(context: vscode.ExtensionContext): QkvLensApi {
     { dispose: () => worker.dispose() },
     controller,
     vscode.commands.registerCommand('qkvLens.showAttention', () => controller.showAttention()),
+    vscode.commands.registerCommand('qkvLens.selectModel', () => selectModel(controller)),
     vscode.languages.registerHoverProvider('*', attentionHoverProvider(controller)),
     vscode.window.registerWebviewPanelSerializer(PANEL_VIEW_TYPE, {
       async deserializeWebviewPanel(panel: vscode.WebviewPanel, state: unknown) {

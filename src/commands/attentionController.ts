@@ -80,6 +80,13 @@ export class AttentionController implements PanelEvents, HoverSource, vscode.Dis
     await this.run({ uri: document.uri, version: document.version, baseOffset: document.offsetAt(range.start), text, model, stage });
   }
 
+  /** Runs the open analysis again with the model now chosen (after Select Model); nothing when none is open. */
+  async rerunWithCurrentModel(): Promise<void> {
+    if (!this.source || !this.panel) return;
+    const model = currentModel(this.context.extensionPath);
+    await this.run({ ...this.source, model, stage: model.stages.at(-1)?.step });
+  }
+
   /** Runs the analysis again on the same text with another training checkpoint. */
   async selectStage(step: number): Promise<void> {
     if (!this.source || !this.source.model.stages.some((s) => s.step === step)) return;

@@ -2,6 +2,7 @@
 import * as vscode from 'vscode';
 import * as path from 'path';
 import { builtinModelDir, trainingStages, TrainingStage } from './builtinModel';
+import { modelIdFromSnapshotDir } from './hfCache';
 
 export interface ModelChoice {
   dir: string;
@@ -15,7 +16,8 @@ export const BUILTIN_MODEL_NAME = 'QKV Lens teaching model';
 export function currentModel(extensionRoot: string): ModelChoice {
   const setting = vscode.workspace.getConfiguration('qkvLens').get<string>('model', '').trim();
   if (setting) {
-    return { dir: setting, name: path.basename(setting), stages: trainingStages(setting), builtin: false };
+    // A snapshot in the Hugging Face cache is named by its model id, not its commit hash.
+    return { dir: setting, name: modelIdFromSnapshotDir(setting) ?? path.basename(setting), stages: trainingStages(setting), builtin: false };
   }
   const dir = builtinModelDir(extensionRoot);
   return { dir, name: BUILTIN_MODEL_NAME, stages: trainingStages(dir), builtin: true };
