@@ -6,7 +6,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { ModelConfig, parseModelConfig } from './config';
-import { SafetensorsFile, parseSafetensorsHeader } from './safetensors';
+import { SafetensorsFile, isFloatDtype, parseSafetensorsHeader } from './safetensors';
 import { TextTokenizer } from './tokenizer';
 import { WeightStore } from './weights';
 import type { AttentionModel } from './models/model';
@@ -97,7 +97,12 @@ function readSafetensors(file: string): SafetensorsFile {
 export function estimateWeightBytes(files: string[]): number {
   let total = 0;
   for (const file of files) {
-    const fd = fs.openSync(file, 'r');
+    let fd: number;
+    try {
+      fd = fs.openSync(file, 'r');
+    } catch (err) {
+      throw new ModelLoadError(`cannot read ${path.basename(file)}: ${(err as Error).message}`);
+    }
     try {
       const size = fs.fstatSync(fd).size;
       const lenBuf = Buffer.alloc(8);
@@ -106,7 +111,7 @@ export function estimateWeightBytes(files: string[]): number {
       const head = Buffer.alloc(8 + headerLen);
       fs.readSync(fd, head, 0, head.length, 0);
       const index = parseSafetensorsHeader(new Uint8Array(head.buffer, head.byteOffset, head.length), size);
-      for (const e of index.tensors.values()) total += e.shape.reduce((a, b) => a * b, 1) * 4;
+      for (const e of index.tensors.values()) if (isFloatDtype(e.dtype)) total += e.shape.reduce((a, b) => a * b, 1) * 4;
     } catch (err) {
       throw new ModelLoadError(`${path.basename(file)}: ${(err as Error).message}`);
     } finally {
@@ -141,7 +146,8 @@ export function loadModelFromDir(dir: string, options: LoadOptions = {}): Loaded
   const weightBytes = estimateWeightBytes(files);
   const limit = options.maxWeightBytes ?? Math.floor(os.freemem() / 2);
   if (weightBytes > limit) {
-    throw new ModelLoadError(`the model needs about ${(weightBytes / 2 ** 30).toFixed(1)} GiB as float32 but only ${(limit / 2 ** 30).toFixed(1)} GiB can be spared; choose a smaller model`);
+    const size = (n: number) => (n >= 2 ** 30 ? `${(n / 2 ** 30).toFixed(1)} GiB` : `${(n / 2 ** 20).toFixed(1)} MiB`);
+    throw new ModelLoadError(`the model needs about ${size(weightBytes)} as float32 but only ${size(limit)} can be spared; choose a smaller model`);
   }
   const store = new WeightStore(files.map(readSafetensors));
   let model: AttentionModel;

@@ -5,10 +5,13 @@
  * range is checked before a byte of tensor data is touched, and each failure says what is wrong.
  */
 
+/** The dtypes read as weights (upcast to float32). */
 export type SafetensorsDtype = 'F32' | 'F16' | 'BF16';
+/** Every dtype a valid file may hold; non-float tensors (e.g. BERT's I64 position_ids buffer) are skipped, not read. */
+export type StoredDtype = SafetensorsDtype | 'F64' | 'I64' | 'I32' | 'I16' | 'I8' | 'U64' | 'U32' | 'U16' | 'U8' | 'BOOL' | 'F8_E4M3' | 'F8_E5M2';
 
 export interface TensorEntry {
-  dtype: SafetensorsDtype;
+  dtype: StoredDtype;
   shape: number[];
   /** Byte range inside the data section (after the header). */
   begin: number;
@@ -29,12 +32,16 @@ export class SafetensorsError extends Error {
   }
 }
 
-const BYTES_PER: Record<SafetensorsDtype, number> = { F32: 4, F16: 2, BF16: 2 };
+const BYTES_PER: Record<StoredDtype, number> = { F32: 4, F16: 2, BF16: 2, F64: 8, I64: 8, I32: 4, I16: 2, I8: 1, U64: 8, U32: 4, U16: 2, U8: 1, BOOL: 1, F8_E4M3: 1, F8_E5M2: 1 };
 /** Headers larger than this are refused: real checkpoints stay far below it. */
 export const MAX_HEADER_BYTES = 100 * 1024 * 1024;
 
-function isDtype(value: unknown): value is SafetensorsDtype {
-  return value === 'F32' || value === 'F16' || value === 'BF16';
+function isDtype(value: unknown): value is StoredDtype {
+  return typeof value === 'string' && Object.prototype.hasOwnProperty.call(BYTES_PER, value);
+}
+
+export function isFloatDtype(dtype: StoredDtype): dtype is SafetensorsDtype {
+  return dtype === 'F32' || dtype === 'F16' || dtype === 'BF16';
 }
 
 /** Parses and validates the header of a safetensors file given its first bytes and its total size. */
@@ -84,7 +91,7 @@ export function parseSafetensorsHeader(head: Uint8Array, fileSize: number): Safe
     if (typeof raw !== 'object' || raw === null) throw new SafetensorsError(`tensor "${name}": entry is not an object`);
     const entry = raw as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
     if (!isDtype(entry.dtype)) {
-      throw new SafetensorsError(`tensor "${name}": unsupported dtype ${JSON.stringify(entry.dtype)} (F32, F16 and BF16 are supported)`);
+      throw new SafetensorsError(`tensor "${name}": unknown dtype ${JSON.stringify(entry.dtype)}`);
     }
     if (!Array.isArray(entry.shape) || !entry.shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
       throw new SafetensorsError(`tensor "${name}": shape must be a list of non-negative integers`);
@@ -163,6 +170,7 @@ export class SafetensorsFile {
   /** The tensor as float32, whatever its stored dtype. */
   float32(name: string): Float32Array {
     const e = this.entry(name);
+    if (!isFloatDtype(e.dtype)) throw new SafetensorsError(`tensor "${name}" has dtype ${e.dtype}; weights must be F32, F16 or BF16`);
     const start = this.index.dataStart + e.begin;
     return decodeToFloat32(this.bytes.subarray(start, this.index.dataStart + e.end), e.dtype);
   }
