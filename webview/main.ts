@@ -1,36 +1,41 @@
 /**
- * The panel's entry point: says 'ready', receives validated messages, keeps the view model, and
- * redraws. Weights come from a live recompute of Q·Kᵀ on the GPU; the host's weights are the fallback
- * and the check (the difference is shown in the footer).
+ * The panel's entry point: says 'ready', receives validated messages, keeps the view model, switches
+ * views and wires the controls. Weights come from the WeightStore: the model's own at the model's
+ * settings (checked against a live GPU recompute, shown in the footer), a live recompute otherwise.
  */
+import type { ExportFormat } from '../src/shared/protocol';
 import { Analysis, parseToWebview } from '../src/shared/protocol';
 import { UI_STRINGS, UiStrings, format } from '../src/shared/strings';
-import { DEFAULT_WHAT_IF, WhatIf, initRecomputeBackend, recomputeWeights } from './recompute';
-import { checkbox, dropdown } from './ui/toolkit';
-import { loadState, post, saveState } from './vscodeApi';
-import { ViewModel, displayText, weightRow } from './viewModel';
-import { TokenView } from './views/tokenView';
+import { Controls } from './controls';
+import { exportView } from './export/exporter';
+import { DEFAULT_WHAT_IF, WhatIf, initRecomputeBackend } from './recompute';
+import { palette, watchTheme } from './ui/colors';
+import { tabs } from './ui/toolkit';
+import { hideTooltip } from './ui/tooltip';
+import { VIEW_IDS, ViewId, ViewModel } from './viewModel';
+import { HeadView } from './views/headView';
 import { MatrixView } from './views/matrixView';
+import { ModelView } from './views/modelView';
+import { StepView } from './views/stepView';
+import { TokensView } from './views/tokensView';
+import { View, ViewActions } from './views/view';
+import { loadState, post, saveState } from './vscodeApi';
+import { WeightStore } from './weightStore';
 
 const app = document.getElementById('app') as HTMLElement;
 let strings: UiStrings = { ...UI_STRINGS };
 let vm: ViewModel | undefined;
 let backend: string | undefined;
-let checkText = '';
 const saved = loadState();
-let wanted = { layer: saved?.layer ?? 0, head: saved?.head ?? 0, focused: saved?.focused ?? null };
-let whatIf: WhatIf = { ...DEFAULT_WHAT_IF };
-
-const header = el('header', 'panel-header');
-const statusLine = el('div', 'status');
-statusLine.setAttribute('role', 'status');
-const controls = el('div', 'controls');
-const notice = el('div', 'notice');
-const tokenView = new TokenView({ focus: setFocus, reveal: (index) => post({ type: 'revealToken', index }) });
-const details = el('section', 'details');
-details.setAttribute('aria-live', 'polite');
-const matrixView = new MatrixView((i) => setFocus(i));
-const footer = el('footer', 'panel-footer');
+const wanted = {
+  view: (VIEW_IDS as readonly string[]).includes(saved?.view ?? '') ? (saved?.view as ViewId) : 'tokens',
+  layer: saved?.layer ?? 0,
+  head: saved?.head ?? 0,
+  focused: saved?.focused ?? null,
+  key: saved?.key ?? null,
+  shownHeads: saved?.shownHeads,
+};
+let whatIf: WhatIf = saved?.whatIf ?? { ...DEFAULT_WHAT_IF };
 
 function el(tag: string, className: string): HTMLElement {
   const e = document.createElement(tag);
@@ -38,53 +43,129 @@ function el(tag: string, className: string): HTMLElement {
   return e;
 }
 
-function layerSlice(a: Float32Array, analysis: Analysis, layer: number, cols: number): Float32Array {
-  const { heads } = analysis.trace.model;
-  const t = analysis.trace.tokens.length;
-  const size = heads * t * cols;
-  return a.subarray(layer * size, (layer + 1) * size);
-}
+const log = (message: string) => post({ type: 'log', level: 'warn', message });
 
-/** Recomputes the chosen layer's weights from Q and K; compares with the host when the what-ifs are off. */
-function computeLayerWeights(analysis: Analysis, layer: number): Float32Array {
-  const { heads, headDim } = analysis.trace.model;
-  const t = analysis.trace.tokens.length;
-  const hostWeights = layerSlice(analysis.trace.weights, analysis, layer, t);
-  if (!backend) return hostWeights;
-  const effective: WhatIf = { ...whatIf, causal: whatIf.causal && analysis.trace.model.causal };
-  try {
-    const started = performance.now();
-    const w = recomputeWeights(layerSlice(analysis.trace.q, analysis, layer, headDim), layerSlice(analysis.trace.k, analysis, layer, headDim), heads, t, headDim, effective);
-    const ms = performance.now() - started;
-    const isDefault = whatIf.scale && whatIf.temperature === 1 && whatIf.causal;
-    let maxDiff = 0;
-    for (let i = 0; i < w.length; i++) maxDiff = Math.max(maxDiff, Math.abs(w[i] - hostWeights[i]));
-    checkText = `${format(strings.recomputeBackend, backend)} (${ms.toFixed(1)} ms)` + (isDefault ? ` · ${format(strings.recomputeCheck, maxDiff.toExponential(1))}` : '');
-    document.body.dataset.recomputeMaxDiff = isDefault ? String(maxDiff) : '';
-    return w;
-  } catch (err) {
-    post({ type: 'log', level: 'warn', message: `recompute failed: ${(err as Error).message}` });
-    return hostWeights;
+const actions: ViewActions = {
+  focus: (query, key = null) => setFocus(query, key),
+  reveal: (index) => post({ type: 'revealToken', index }),
+  openHead: (layer, head) => {
+    if (!vm) return;
+    vm.layer = wanted.layer = layer;
+    setHead(head);
+    switchView('matrix');
+  },
+  showHeads: (shown) => {
+    if (!vm) return;
+    vm.shownHeads = shown;
+    wanted.shownHeads = shown.flatMap((s, h) => (s ? [h] : []));
+    renderView();
+    persist();
+  },
+  log,
+};
+
+const views: Record<ViewId, View> = {
+  tokens: new TokensView(actions),
+  heads: new HeadView(actions),
+  matrix: new MatrixView(actions),
+  model: new ModelView(actions),
+  steps: new StepView(actions),
+};
+
+const header = el('header', 'panel-header');
+const statusLine = el('div', 'status');
+statusLine.setAttribute('role', 'status');
+const tabsHost = el('nav', 'view-tabs');
+const controls = new Controls({
+  layer: (layer) => {
+    if (!vm) return;
+    vm.layer = wanted.layer = layer;
+    vm.focused = vm.focused !== null && vm.focused < vm.analysis.trace.tokens.length ? vm.focused : null;
+    refresh();
+    scheduleCheck();
+  },
+  head: (head) => setHead(head),
+  stage: (step) => post({ type: 'selectStage', step }),
+  whatIf: (next, rebuild) => setWhatIf(next, rebuild),
+  export: (kind) => void doExport(kind),
+});
+const notice = el('div', 'notice');
+const panel = el('section', 'view-panel');
+panel.id = 'view-panel';
+panel.setAttribute('role', 'tabpanel');
+const footer = el('footer', 'panel-footer');
+const timing = el('span', 'timing');
+const check = el('span', 'check');
+const exportStatus = el('span', 'export-status');
+exportStatus.setAttribute('role', 'status');
+footer.append(timing, check, exportStatus);
+let tabBar: ReturnType<typeof tabs> | undefined;
+
+function setHead(head: number): void {
+  if (!vm) return;
+  vm.head = wanted.head = head;
+  if (head >= 0) {
+    vm.shownHeads = vm.shownHeads.map((_, h) => h === head);
+    wanted.shownHeads = [head];
   }
+  refresh();
 }
 
+/** `rebuild`: redraw the controls too (after Reset; never during a slider drag, nor under a focused checkbox). */
+function setWhatIf(next: WhatIf, rebuild = false): void {
+  whatIf = next;
+  if (!vm) return;
+  vm.whatIf = next;
+  vm.store = new WeightStore(vm.analysis.trace, backend, next, log);
+  if (rebuild) controls.render(vm);
+  refresh();
+  if (vm.store.atModelSettings) scheduleCheck();
+}
+
+let persistTimer: ReturnType<typeof setTimeout> | undefined;
 function persist(): void {
-  if (!vm) return;
-  const prev = loadState();
-  saveState({ version: 1, layer: vm.layer, head: vm.head, view: 'tokens', focused: vm.focused, ...(prev?.request ? { request: prev.request } : {}) });
+  if (persistTimer !== undefined) return;
+  // Debounced: hover changes the focus on every token crossed.
+  persistTimer = setTimeout(() => {
+    persistTimer = undefined;
+    if (!vm) return;
+    const prev = loadState();
+    saveState({
+      version: 1,
+      layer: vm.layer,
+      head: vm.head,
+      view: vm.view,
+      focused: vm.focused,
+      key: vm.key,
+      whatIf: vm.whatIf,
+      shownHeads: vm.shownHeads.flatMap((s, h) => (s ? [h] : [])),
+      ...(prev?.request ? { request: prev.request } : {}),
+    });
+  }, 150);
 }
 
-function setFocus(index: number | null): void {
+function setFocus(query: number | null, key: number | null): void {
   if (!vm) return;
-  if (index !== null && (index < 0 || index >= vm.analysis.trace.tokens.length)) index = null;
-  if (vm.focused === index) return;
-  vm.focused = index;
-  wanted.focused = index;
-  tokenView.paint(vm);
-  renderDetails();
-  matrixView.render(vm);
+  const t = vm.analysis.trace.tokens.length;
+  if (query !== null && (query < 0 || query >= t)) query = null;
+  if (key !== null && (key < 0 || key >= t)) key = null;
+  if (vm.focused === query && vm.key === key) return;
+  const queryChanged = vm.focused !== query;
+  vm.focused = wanted.focused = query;
+  vm.key = wanted.key = key;
+  views[vm.view].paintFocus(vm);
   persist();
-  post({ type: 'focusToken', index, layer: vm.layer, head: vm.head });
+  // The editor paints the same row; it knows heads and their mean, not rollout (sent as the mean).
+  if (queryChanged) post({ type: 'focusToken', index: query, layer: vm.layer, head: vm.head >= 0 ? vm.head : -1 });
+}
+
+function switchView(id: ViewId): void {
+  if (!vm) return;
+  hideTooltip();
+  vm.view = wanted.view = id;
+  tabBar?.select(id);
+  renderView();
+  persist();
 }
 
 function renderHeader(): void {
@@ -92,159 +173,116 @@ function renderHeader(): void {
   if (!vm) return;
   const { model, tokens } = vm.analysis.trace;
   const title = el('h1', 'title');
-  title.textContent = `${vm.analysis.source}`;
+  title.textContent = vm.analysis.source;
   const meta = el('div', 'meta');
   meta.textContent = `${strings.model}: ${model.name} (${model.architecture}, ${model.layers}×${model.heads}, dk=${model.headDim}) · ${strings.tokenizer}: ${model.tokenizer} · ${strings.tokens}: ${tokens.length}`;
   header.append(title, meta);
 }
 
-function renderControls(): void {
-  controls.replaceChildren();
+function renderTabs(): void {
   if (!vm) return;
-  const { model } = vm.analysis.trace;
-  const layers = Array.from({ length: model.layers }, (_, i) => ({ value: String(i), label: String(i) }));
-  const heads = [{ value: '-1', label: strings.allHeads }, ...Array.from({ length: model.heads }, (_, i) => ({ value: String(i), label: String(i) }))];
-  controls.append(
-    dropdown('layer', strings.layer, layers, String(vm.layer), (v) => {
-      if (!vm) return;
-      vm.layer = wanted.layer = Number(v);
-      vm.layerWeights = computeLayerWeights(vm.analysis, vm.layer);
-      renderAll(false);
-    }),
-    dropdown('head', strings.head, heads, String(vm.head), (v) => {
-      if (!vm) return;
-      vm.head = wanted.head = Number(v);
-      renderAll(false);
-    }),
-  );
-  const { stages, stage } = vm.analysis;
-  if (stages.length) {
-    controls.append(
-      dropdown('stage', strings.stage, stages.map((s) => ({ value: String(s.step), label: `${s.label}${s.loss !== undefined ? ` (loss ${s.loss.toFixed(2)})` : ''}` })), String(stage ?? ''), (v) => post({ type: 'selectStage', step: Number(v) })),
-    );
-  }
-  const whatIfBox = el('div', 'what-if');
-  const refresh = () => {
-    if (!vm) return;
-    vm.whatIf = whatIf;
-    vm.layerWeights = computeLayerWeights(vm.analysis, vm.layer);
-    renderAll(false);
-  };
-  whatIfBox.append(
-    checkbox('scale', strings.scaleBySqrtDk, whatIf.scale, (c) => {
-      whatIf = { ...whatIf, scale: c };
-      refresh();
-    }),
-  );
-  if (model.causal) {
-    whatIfBox.append(
-      checkbox('causal', strings.causalMask, whatIf.causal, (c) => {
-        whatIf = { ...whatIf, causal: c };
-        refresh();
-      }),
-    );
-  }
-  const tempLabel = document.createElement('label');
-  tempLabel.className = 'temperature';
-  const tempText = document.createElement('span');
-  tempText.textContent = `${strings.temperature} ${whatIf.temperature.toFixed(2)}`;
-  const temp = document.createElement('input');
-  temp.type = 'range';
-  temp.min = '0.1';
-  temp.max = '3';
-  temp.step = '0.05';
-  temp.value = String(whatIf.temperature);
-  temp.setAttribute('aria-label', strings.temperature);
-  temp.addEventListener('input', () => {
-    whatIf = { ...whatIf, temperature: Number(temp.value) };
-    tempText.textContent = `${strings.temperature} ${whatIf.temperature.toFixed(2)}`;
-    refresh();
-  });
-  tempLabel.append(tempText, temp);
-  whatIfBox.append(tempLabel);
-  controls.append(whatIfBox);
+  const items = [
+    { id: 'tokens', label: strings.viewTokens },
+    { id: 'heads', label: strings.viewHeads },
+    { id: 'matrix', label: strings.viewMatrix },
+    { id: 'model', label: strings.viewModel },
+    { id: 'steps', label: strings.viewSteps },
+  ];
+  tabBar = tabs(strings.view, items, vm.view, panel.id, (id) => switchView(id as ViewId));
+  tabsHost.replaceChildren(tabBar.element);
 }
 
-function renderDetails(): void {
-  details.replaceChildren();
+function renderView(): void {
   if (!vm) return;
-  if (vm.focused === null) {
-    const hint = el('p', 'hint');
-    hint.textContent = strings.hoverHint;
-    details.append(hint);
-    return;
-  }
-  const tokens = vm.analysis.trace.tokens;
-  const row = weightRow(vm, vm.focused);
-  const title = el('h2', 'details-title');
-  title.textContent = format(strings.attendsTo, displayText(tokens[vm.focused].text));
-  const list = el('ol', 'top-list');
-  const order = Array.from(row.keys()).sort((a, b) => row[b] - row[a]).slice(0, 8);
-  for (const j of order) {
-    if (row[j] <= 0) continue;
-    const item = el('li', 'top-item');
-    const name = el('span', 'top-token');
-    name.textContent = displayText(tokens[j].text);
-    const bar = el('span', 'top-bar');
-    bar.style.setProperty('--w', `${(row[j] * 100).toFixed(1)}%`);
-    const value = el('span', 'top-value');
-    value.textContent = row[j].toFixed(3);
-    item.append(name, bar, value);
-    list.append(item);
-  }
-  details.append(title, list);
-  // Entropy and max weight: what √dk and temperature change.
-  let entropy = 0;
-  let max = 0;
-  for (const w of row) {
-    if (w > 0) entropy -= w * Math.log(w);
-    max = Math.max(max, w);
-  }
-  const stats = el('p', 'stats');
-  stats.textContent = `${strings.entropy} ${entropy.toFixed(3)} · ${strings.maxWeight} ${max.toFixed(3)}`;
-  details.append(stats);
+  const view = views[vm.view];
+  if (panel.firstElementChild !== view.element) panel.replaceChildren(view.element);
+  panel.setAttribute('aria-labelledby', `tab-${vm.view}`);
+  document.body.dataset.view = vm.view;
+  view.render(vm);
 }
 
 function renderFooter(): void {
-  footer.replaceChildren();
   if (!vm) return;
-  const timing = el('span', 'timing');
   timing.textContent = format(strings.timing, vm.analysis.millis.load.toFixed(0), vm.analysis.millis.run.toFixed(0));
-  const check = el('span', 'check');
-  check.textContent = checkText;
-  footer.append(timing, check);
+  renderCheck();
 }
 
-function renderAll(rebuildTokens: boolean): void {
+function renderCheck(): void {
+  const info = vm?.store.info;
+  if (!vm || !info) {
+    check.textContent = backend ? '' : strings.recomputeUnavailable;
+    return;
+  }
+  const diff = vm.store.atModelSettings && info.maxDiff !== undefined ? ` · ${format(strings.recomputeCheck, info.maxDiff.toExponential(1))}` : '';
+  check.textContent = `${format(strings.recomputeBackend, info.backend)} (${info.ms.toFixed(1)} ms)${diff}`;
+  document.body.dataset.recomputeMaxDiff = vm.store.atModelSettings && info.maxDiff !== undefined ? String(info.maxDiff) : '';
+}
+
+let checkTimer: ReturnType<typeof setTimeout> | undefined;
+/** The GPU recompute of the current layer, compared with the model: after the frame, not in the way of the first paint. */
+function scheduleCheck(): void {
+  if (checkTimer !== undefined) clearTimeout(checkTimer);
+  checkTimer = setTimeout(() => {
+    checkTimer = undefined;
+    if (!vm || !backend || !vm.store.atModelSettings) return;
+    vm.store.check(vm.layer);
+    renderCheck();
+  }, 30);
+}
+
+/** Layer, head or what-ifs changed: redraw the view and the saturation readout. */
+function refresh(): void {
+  if (!vm) return;
+  renderView();
+  controls.update(vm);
+  renderCheck();
+  persist();
+}
+
+function renderAll(): void {
   if (!vm) return;
   renderHeader();
-  renderControls();
-  if (rebuildTokens) tokenView.render(vm);
-  else tokenView.paint(vm);
-  renderDetails();
-  matrixView.render(vm);
-  renderFooter();
+  renderTabs();
+  controls.render(vm);
   const trace = vm.analysis.trace;
   notice.textContent = trace.truncatedFrom ? format(strings.truncated, trace.truncatedFrom, trace.tokens.length) : '';
+  renderView();
+  renderFooter();
   persist();
 }
 
 function showAnalysis(analysis: Analysis): void {
   const { model, tokens } = analysis.trace;
   const layer = Math.min(wanted.layer, model.layers - 1);
-  const head = Math.min(wanted.head, model.heads - 1);
+  const head = wanted.head < 0 ? wanted.head : Math.min(wanted.head, model.heads - 1);
   const focused = wanted.focused !== null && wanted.focused < tokens.length ? wanted.focused : null;
-  vm = { analysis, strings, layer, head, focused, whatIf, layerWeights: analysis.trace.weights };
-  vm.layerWeights = computeLayerWeights(analysis, layer);
-  app.replaceChildren(header, statusLine, controls, notice, tokenView.element, details, matrixView.element, footer);
+  const key = wanted.key !== null && wanted.key < tokens.length ? wanted.key : null;
+  const shown = wanted.shownHeads?.filter((h) => h < model.heads);
+  const shownHeads = Array.from({ length: model.heads }, (_, h) => (shown && shown.length ? shown.includes(h) : head >= 0 ? h === head : true));
+  const store = new WeightStore(analysis.trace, backend, whatIf, log);
+  vm = { analysis, strings, view: wanted.view, layer, head, focused, key, whatIf, shownHeads, store };
+  app.replaceChildren(header, statusLine, tabsHost, controls.element, notice, panel, footer);
   document.body.dataset.tokens = String(tokens.length);
-  renderAll(true);
+  renderAll();
+  scheduleCheck();
 }
 
 function showEmpty(): void {
   const p = el('p', 'empty');
   p.textContent = strings.empty;
   app.replaceChildren(statusLine, p);
+}
+
+async function doExport(kind: ExportFormat): Promise<void> {
+  if (!vm) return;
+  exportStatus.textContent = '';
+  try {
+    const file = await exportView(vm, views[vm.view], kind);
+    post({ type: 'export', format: file.format, fileName: file.fileName, data: file.data });
+  } catch (err) {
+    exportStatus.textContent = `${strings.error}: ${(err as Error).message}`;
+    log(`export failed: ${(err as Error).message}`);
+  }
 }
 
 window.addEventListener('message', (event: MessageEvent) => {
@@ -259,7 +297,7 @@ window.addEventListener('message', (event: MessageEvent) => {
       document.documentElement.lang = message.locale;
       if (vm) {
         vm.strings = strings;
-        renderAll(true);
+        renderAll();
       } else showEmpty();
       break;
     case 'analysis':
@@ -277,25 +315,48 @@ window.addEventListener('message', (event: MessageEvent) => {
       notice.textContent = message.stale ? strings.stale : '';
       break;
     case 'focusToken':
-      setFocus(message.index);
-      tokenView.focusChip(message.index);
+      setFocus(message.index, null);
+      if (vm) views[vm.view].focusToken?.(message.index);
       break;
   }
 });
 
 window.addEventListener('keydown', (e) => {
-  if (e.key === 'Escape') setFocus(null);
+  if (e.key === 'Escape') {
+    hideTooltip();
+    setFocus(null, null);
+  }
 });
+
+watchTheme(() => {
+  palette();
+  renderView();
+});
+
+let resizeTimer: ReturnType<typeof setTimeout> | undefined;
+let lastWidth = 0;
+new ResizeObserver(() => {
+  const width = panel.clientWidth;
+  if (!vm || Math.abs(width - lastWidth) < 24) return;
+  lastWidth = width;
+  if (resizeTimer !== undefined) clearTimeout(resizeTimer);
+  resizeTimer = setTimeout(() => {
+    if (vm && vm.view !== 'tokens' && vm.view !== 'steps') renderView();
+  }, 120);
+}).observe(panel);
 
 initRecomputeBackend()
   .then((name) => {
     backend = name;
     document.body.dataset.recomputeBackend = name;
-    if (vm) {
-      vm.layerWeights = computeLayerWeights(vm.analysis, vm.layer);
-      renderAll(false);
-    }
+    if (!vm) return;
+    vm.store = new WeightStore(vm.analysis.trace, backend, vm.whatIf, log);
+    if (!vm.store.atModelSettings) refresh();
+    scheduleCheck();
   })
-  .catch((err: Error) => post({ type: 'log', level: 'warn', message: `no tfjs backend for live recompute: ${err.message}` }));
+  .catch((err: Error) => {
+    log(`no tfjs backend for live recompute: ${err.message}`);
+    renderCheck();
+  });
 showEmpty();
 post({ type: 'ready' });

@@ -56,6 +56,29 @@ export function recomputeWeights(q: Float32Array, k: Float32Array, heads: number
   });
 }
 
+/**
+ * Attention rollout on the GPU: the same arithmetic as `rolloutJs` (½·W + ½·I, rows renormalised,
+ * R_l = A_l · R_{l-1}), one T×T matmul per layer. `means[l]` is layer l's mean over heads.
+ */
+export function rolloutGpu(means: Float32Array[], t: number): Float32Array[] {
+  return tf.tidy(() => {
+    const half = tf.mul(tf.eye(t), 0.5);
+    const layers: tf.Tensor2D[] = [];
+    for (const m of means) {
+      const mixed = tf.add(tf.mul(tf.tensor2d(m, [t, t]), 0.5), half);
+      const a: tf.Tensor2D = tf.div(mixed, tf.sum(mixed, 1, true));
+      const prev = layers[layers.length - 1];
+      layers.push(prev ? tf.matMul(a, prev) : a);
+    }
+    const all = tf.stack(layers).dataSync() as Float32Array;
+    return means.map((_, l) => all.slice(l * t * t, (l + 1) * t * t));
+  });
+}
+
+export function isDefaultWhatIf(w: WhatIf): boolean {
+  return w.scale && w.temperature === 1 && w.causal;
+}
+
 export function tensorCount(): number {
   return tf.memory().numTensors;
 }

@@ -1,38 +1,61 @@
-/** The state every view reads: the analysis, the chosen layer/head, the focused token, the what-ifs. */
+/**
+ * The state every view reads: the analysis, the chosen view, layer and head (or an aggregate), the
+ * focused query and key, the what-ifs, and the store that hands out weights.
+ */
 import type { Analysis } from '../src/shared/protocol';
 import type { UiStrings } from '../src/shared/strings';
 import type { WhatIf } from './recompute';
+import type { WeightStore } from './weightStore';
+
+export type ViewId = 'tokens' | 'heads' | 'matrix' | 'model' | 'steps';
+export const VIEW_IDS: readonly ViewId[] = ['tokens', 'heads', 'matrix', 'model', 'steps'];
+
+/** Values of `ViewModel.head` that are not a single head. */
+export const MEAN_OF_HEADS = -1;
+export const ROLLOUT = -2;
 
 export interface ViewModel {
   analysis: Analysis;
   strings: UiStrings;
+  view: ViewId;
   layer: number;
-  /** -1 means the mean over heads. */
+  /** A head index, MEAN_OF_HEADS or ROLLOUT. */
   head: number;
+  /** The query token being inspected. */
   focused: number | null;
+  /** A key token being inspected (matrix cell, step view's worked example, head view's right column). */
+  key: number | null;
   whatIf: WhatIf;
-  /** Weights the views draw for the current layer: [heads, T, T] (recomputed live when available). */
-  layerWeights: Float32Array;
+  /** Heads drawn in the head view. */
+  shownHeads: boolean[];
+  store: WeightStore;
 }
 
 export function tokenCount(vm: ViewModel): number {
   return vm.analysis.trace.tokens.length;
 }
 
-/** Row `query` of the current head (or the mean of heads) as a fresh array of T weights. */
+/** The [T, T] matrix the views draw for the chosen layer and head/aggregate. */
+export function currentMatrix(vm: ViewModel): Float32Array {
+  return matrixFor(vm, vm.layer, vm.head);
+}
+
+export function matrixFor(vm: ViewModel, layer: number, head: number): Float32Array {
+  const t = tokenCount(vm);
+  if (head === ROLLOUT) return vm.store.rollout(layer);
+  if (head === MEAN_OF_HEADS) return vm.store.mean(layer);
+  return vm.store.layer(layer).subarray(head * t * t, (head + 1) * t * t);
+}
+
+/** Row `query` of the current matrix (a view, not a copy). */
 export function weightRow(vm: ViewModel, query: number): Float32Array {
   const t = tokenCount(vm);
-  const heads = vm.analysis.trace.model.heads;
-  const row = new Float32Array(t);
-  if (vm.head >= 0) {
-    row.set(vm.layerWeights.subarray((vm.head * t + query) * t, (vm.head * t + query + 1) * t));
-    return row;
-  }
-  for (let h = 0; h < heads; h++) {
-    const base = (h * t + query) * t;
-    for (let j = 0; j < t; j++) row[j] += vm.layerWeights[base + j] / heads;
-  }
-  return row;
+  return currentMatrix(vm).subarray(query * t, (query + 1) * t);
+}
+
+/** The single head a per-head view (head view, step view) starts from when an aggregate is chosen. */
+export function singleHead(vm: ViewModel): number {
+  return vm.head >= 0 ? vm.head : 0;
 }
 
 /** How a token is shown: whitespace made visible, special tokens as they are. */
@@ -41,7 +64,50 @@ export function displayText(text: string): string {
   return text.replace(/\r\n|\n/g, '⏎').replace(/\t/g, '⇥').replace(/ /g, '·');
 }
 
-/** True if the key is hidden from the query by the causal mask. */
+/** True if the key is hidden from the query by the causal mask (as the what-ifs have it now). */
 export function isMasked(vm: ViewModel, query: number, key: number): boolean {
   return vm.whatIf.causal && vm.analysis.trace.model.causal && key > query;
+}
+
+export function headLabel(vm: ViewModel, head = vm.head): string {
+  if (head === MEAN_OF_HEADS) return vm.strings.allHeads;
+  if (head === ROLLOUT) return vm.strings.rollout;
+  return `${vm.strings.head} ${head}`;
+}
+
+/** Entropy (nats) and largest weight of one attention row: what √dk and temperature change. */
+export function rowStats(row: ArrayLike<number>): { entropy: number; max: number } {
+  let entropy = 0;
+  let max = 0;
+  for (let j = 0; j < row.length; j++) {
+    const w = row[j];
+    if (w > 0) entropy -= w * Math.log(w);
+    if (w > max) max = w;
+  }
+  return { entropy, max };
+}
+
+/** Mean entropy and mean max weight over every query row of a [T, T] matrix. */
+export function matrixStats(m: Float32Array, t: number): { entropy: number; max: number } {
+  let entropy = 0;
+  let max = 0;
+  for (let i = 0; i < t; i++) {
+    const s = rowStats(m.subarray(i * t, (i + 1) * t));
+    entropy += s.entropy;
+    max += s.max;
+  }
+  return { entropy: entropy / t, max: max / t };
+}
+
+/** Row `query` as the model itself computed it (no what-ifs); undefined for rollout, which the model has no notion of. */
+export function modelRow(vm: ViewModel, query: number): Float32Array | undefined {
+  const t = tokenCount(vm);
+  const { heads } = vm.analysis.trace.model;
+  const w = vm.analysis.trace.weights;
+  const at = (h: number) => ((vm.layer * heads + h) * t + query) * t;
+  if (vm.head >= 0) return w.subarray(at(vm.head), at(vm.head) + t);
+  if (vm.head !== MEAN_OF_HEADS) return undefined;
+  const row = new Float32Array(t);
+  for (let h = 0; h < heads; h++) for (let j = 0; j < t; j++) row[j] += w[at(h) + j] / heads;
+  return row;
 }

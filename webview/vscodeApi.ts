@@ -1,4 +1,4 @@
-/** The webview's handle on VS Code: typed messages out, persisted UI state. */
+/** The webview's handle on VS Code: typed messages out, persisted UI state (checked on the way back in). */
 import type { FromWebview, PanelState } from '../src/shared/protocol';
 
 interface VsCodeApi {
@@ -14,9 +14,25 @@ export function post(message: FromWebview): void {
   api.postMessage(message);
 }
 
+const isIndex = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) >= 0;
+
+/** The saved state, with anything malformed dropped field by field (a bad field never loses the rest). */
 export function loadState(): PanelState | undefined {
-  const s = api.getState() as PanelState | undefined;
-  return s && s.version === 1 ? s : undefined;
+  const s = api.getState() as Partial<PanelState> | undefined;
+  if (!s || typeof s !== 'object' || s.version !== 1) return undefined;
+  const w = s.whatIf;
+  const whatIf = w && typeof w.scale === 'boolean' && typeof w.causal === 'boolean' && typeof w.temperature === 'number' && w.temperature >= 0.05 && w.temperature <= 10 ? { scale: w.scale, causal: w.causal, temperature: w.temperature } : undefined;
+  return {
+    version: 1,
+    layer: isIndex(s.layer) ? s.layer : 0,
+    head: Number.isSafeInteger(s.head) && (s.head as number) >= -2 ? (s.head as number) : 0,
+    view: typeof s.view === 'string' ? s.view : 'tokens',
+    focused: isIndex(s.focused) ? s.focused : null,
+    key: isIndex(s.key) ? s.key : null,
+    ...(whatIf ? { whatIf } : {}),
+    ...(Array.isArray(s.shownHeads) && s.shownHeads.every(isIndex) ? { shownHeads: s.shownHeads } : {}),
+    ...(s.request ? { request: s.request } : {}),
+  };
 }
 
 export function saveState(state: PanelState): void {

@@ -176,6 +176,11 @@ export interface PanelState {
   head: number;
   view: string;
   focused: number | null;
+  /** Optional UI state of the teaching views (absent in states saved before they existed). */
+  key?: number | null;
+  whatIf?: { scale: boolean; temperature: number; causal: boolean };
+  /** Heads drawn in the head view. */
+  shownHeads?: number[];
   /** Enough to run the analysis again after a reload. */
   request?: { documentUri: string; start: number; end: number; stage?: number };
 }

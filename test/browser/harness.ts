@@ -90,3 +90,11 @@ export function analysisMessage(trace: AttentionTrace, extra: Partial<Analysis> 
 export function initMessage(): ToWebview {
   return { type: 'init', strings: { ...UI_STRINGS }, locale: 'en' };
 }
+
+/** The init message with the Simplified Chinese strings from the l10n bundle (as the host would send them). */
+export function zhInitMessage(): ToWebview {
+  const bundle = JSON.parse(fs.readFileSync(path.join(root, 'l10n/bundle.l10n.zh-cn.json'), 'utf8')) as Record<string, string>;
+  const strings = { ...UI_STRINGS } as Record<string, string>;
+  for (const key of Object.keys(strings)) strings[key] = bundle[strings[key]] ?? strings[key];
+  return { type: 'init', strings: strings as unknown as typeof UI_STRINGS, locale: 'zh-cn' };
+}

@@ -6,7 +6,7 @@ const THEMES: Record<ThemeName, { bodyClass: string; vars: Record<string, string
     bodyClass: 'vscode-dark',
     vars: {
       'foreground': '#cccccc', 'editor-background': '#1f1f1f', 'descriptionForeground': '#9d9d9d', 'focusBorder': '#0078d4',
-      'panel-border': '#2b2b2b', 'charts-blue': '#3794ff', 'charts-orange': '#d18616', 'charts-green': '#89d185', 'charts-red': '#f14c4c', 'charts-purple': '#b180d7',
+      'panel-border': '#2b2b2b', 'charts-blue': '#3794ff', 'charts-orange': '#d18616', 'charts-green': '#89d185', 'charts-red': '#f14c4c', 'charts-purple': '#b180d7', 'charts-yellow': '#cca700',
       'errorForeground': '#f85149', 'editorWarning-foreground': '#cca700', 'font-family': 'system-ui, sans-serif', 'font-size': '13px',
       'editor-font-family': "'Droid Sans Mono', 'Noto Sans Mono CJK SC', monospace", 'button-background': '#0078d4', 'button-foreground': '#ffffff',
       'dropdown-background': '#313131', 'dropdown-foreground': '#cccccc', 'dropdown-border': '#3c3c3c', 'checkbox-background': '#313131', 'checkbox-border': '#3c3c3c',
@@ -17,7 +17,7 @@ const THEMES: Record<ThemeName, { bodyClass: string; vars: Record<string, string
     bodyClass: 'vscode-light',
     vars: {
       'foreground': '#3b3b3b', 'editor-background': '#ffffff', 'descriptionForeground': '#717171', 'focusBorder': '#005fb8',
-      'panel-border': '#e5e5e5', 'charts-blue': '#1a85ff', 'charts-orange': '#d18616', 'charts-green': '#388a34', 'charts-red': '#e51400', 'charts-purple': '#652d90',
+      'panel-border': '#e5e5e5', 'charts-blue': '#1a85ff', 'charts-orange': '#d18616', 'charts-green': '#388a34', 'charts-red': '#e51400', 'charts-purple': '#652d90', 'charts-yellow': '#bf8803',
       'errorForeground': '#f85149', 'editorWarning-foreground': '#bf8803', 'font-family': 'system-ui, sans-serif', 'font-size': '13px',
       'editor-font-family': "'Droid Sans Mono', 'Noto Sans Mono CJK SC', monospace", 'button-background': '#005fb8', 'button-foreground': '#ffffff',
       'dropdown-background': '#ffffff', 'dropdown-foreground': '#3b3b3b', 'dropdown-border': '#cecece', 'checkbox-background': '#f8f8f8', 'checkbox-border': '#cecece',
@@ -28,7 +28,7 @@ const THEMES: Record<ThemeName, { bodyClass: string; vars: Record<string, string
     bodyClass: 'vscode-high-contrast',
     vars: {
       'foreground': '#ffffff', 'editor-background': '#000000', 'descriptionForeground': '#ffffff', 'focusBorder': '#f38518',
-      'panel-border': '#6fc3df', 'charts-blue': '#3794ff', 'charts-orange': '#d18616', 'charts-green': '#89d185', 'charts-red': '#f14c4c', 'charts-purple': '#b180d7',
+      'panel-border': '#6fc3df', 'contrastBorder': '#6fc3df', 'charts-blue': '#3794ff', 'charts-orange': '#d18616', 'charts-green': '#89d185', 'charts-red': '#f14c4c', 'charts-purple': '#b180d7', 'charts-yellow': '#ffd700',
       'errorForeground': '#f48771', 'editorWarning-foreground': '#ffd700', 'font-family': 'system-ui, sans-serif', 'font-size': '13px',
       'editor-font-family': "'Droid Sans Mono', 'Noto Sans Mono CJK SC', monospace", 'button-background': '#000000', 'button-foreground': '#ffffff',
       'dropdown-background': '#000000', 'dropdown-foreground': '#ffffff', 'dropdown-border': '#6fc3df', 'checkbox-background': '#000000', 'checkbox-border': '#6fc3df',

@@ -50,3 +50,53 @@ export function button(id: string, label: string, onClick: () => void, appearanc
   b.addEventListener('click', onClick);
   return b;
 }
+
+export interface Tab {
+  id: string;
+  label: string;
+}
+
+/**
+ * A row of tabs (WAI-ARIA tabs pattern: one tab stop, arrow keys move, Home/End jump). Native buttons
+ * styled like VS Code's panel tabs; `controls` is the id of the panel they switch.
+ */
+export function tabs(label: string, items: Tab[], selected: string, controls: string, onSelect: (id: string) => void): { element: HTMLElement; select(id: string): void } {
+  const list = document.createElement('div');
+  list.className = 'tabs';
+  list.setAttribute('role', 'tablist');
+  list.setAttribute('aria-label', label);
+  const buttons = items.map((item) => {
+    const b = document.createElement('button');
+    b.type = 'button';
+    b.className = 'tab';
+    b.id = `tab-${item.id}`;
+    b.dataset.view = item.id;
+    b.setAttribute('role', 'tab');
+    b.setAttribute('aria-controls', controls);
+    b.setAttribute('aria-selected', String(item.id === selected));
+    b.tabIndex = item.id === selected ? 0 : -1;
+    b.textContent = item.label;
+    b.addEventListener('click', () => onSelect(item.id));
+    return b;
+  });
+  list.addEventListener('keydown', (e) => {
+    const i = buttons.indexOf(e.target as HTMLButtonElement);
+    if (i < 0) return;
+    const next = e.key === 'ArrowRight' ? i + 1 : e.key === 'ArrowLeft' ? i - 1 : e.key === 'Home' ? 0 : e.key === 'End' ? buttons.length - 1 : undefined;
+    if (next === undefined) return;
+    e.preventDefault();
+    const b = buttons[(next + buttons.length) % buttons.length];
+    b.focus();
+    onSelect(b.dataset.view ?? '');
+  });
+  list.append(...buttons);
+  return {
+    element: list,
+    select(id: string) {
+      for (const b of buttons) {
+        b.setAttribute('aria-selected', String(b.dataset.view === id));
+        b.tabIndex = b.dataset.view === id ? 0 : -1;
+      }
+    },
+  };
+}

@@ -1,0 +1,84 @@
+/**
+ * A vector as a strip of bars (up = positive, down = negative) in one colour: Q, K and V keep their
+ * colours wherever a vector appears. Hover or focus shows the element's index and value.
+ */
+import { Rgb, css, palette } from './colors';
+import { showTooltip } from './tooltip';
+
+interface Strip {
+  values: Float32Array;
+  colour: Rgb;
+  scale: number;
+  bar: number;
+  height: number;
+}
+
+const strips = new WeakMap<HTMLCanvasElement, Strip>();
+
+export function stripWidth(d: number): number {
+  return d * barWidth(d);
+}
+
+function barWidth(d: number): number {
+  return Math.max(3, Math.min(14, Math.floor(256 / d)));
+}
+
+/** `scale`: the |value| that fills half the height (share it across a column so rows compare). */
+export function vectorStrip(values: Float32Array, colour: Rgb, scale: number, label: string, height = 26): HTMLCanvasElement {
+  const d = values.length;
+  const bar = barWidth(d);
+  const canvas = document.createElement('canvas');
+  canvas.className = 'vector-strip';
+  const dpr = window.devicePixelRatio || 1;
+  canvas.width = Math.round(d * bar * dpr);
+  canvas.height = Math.round(height * dpr);
+  canvas.style.width = `${d * bar}px`;
+  canvas.style.height = `${height}px`;
+  canvas.setAttribute('role', 'img');
+  let norm = 0;
+  let big = 0;
+  for (let x = 0; x < d; x++) {
+    norm += values[x] * values[x];
+    if (Math.abs(values[x]) > Math.abs(values[big])) big = x;
+  }
+  canvas.setAttribute('aria-label', `${label}: ${d} values, norm ${Math.sqrt(norm).toFixed(3)}, largest ${values[big].toFixed(3)} at ${big}`);
+  const strip: Strip = { values, colour, scale: scale || 1, bar, height };
+  strips.set(canvas, strip);
+  const ctx = canvas.getContext('2d');
+  if (ctx) {
+    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    const p = palette();
+    const mid = height / 2;
+    ctx.fillStyle = css(colour);
+    for (let x = 0; x < d; x++) {
+      const h = Math.max(-mid, Math.min(mid, (values[x] / strip.scale) * mid));
+      ctx.fillRect(x * bar + (bar > 4 ? 0.5 : 0), h >= 0 ? mid - h : mid, bar - (bar > 4 ? 1 : 0), Math.max(0.5, Math.abs(h)));
+    }
+    ctx.fillStyle = css(p.muted, 0.6);
+    ctx.fillRect(0, mid - 0.5, d * bar, 1);
+  }
+  canvas.addEventListener('pointermove', (e) => {
+    const x = Math.max(0, Math.min(d - 1, Math.floor(e.offsetX / bar)));
+    showTooltip([`${label}[${x}] = ${values[x].toFixed(4)}`], { x: e.clientX, y: e.clientY });
+  });
+  return canvas;
+}
+
+/** The strip as SVG rects, for vector export. */
+export function stripSvg(canvas: HTMLCanvasElement): string | undefined {
+  const s = strips.get(canvas);
+  if (!s) return undefined;
+  const mid = s.height / 2;
+  const parts = [`<rect x="0" y="${mid - 0.5}" width="${s.values.length * s.bar}" height="1" fill="${css(palette().muted, 0.6)}"/>`];
+  for (let x = 0; x < s.values.length; x++) {
+    const h = Math.max(-mid, Math.min(mid, (s.values[x] / s.scale) * mid));
+    parts.push(`<rect x="${x * s.bar + 0.5}" y="${(h >= 0 ? mid - h : mid).toFixed(2)}" width="${Math.max(1, s.bar - 1)}" height="${Math.max(0.5, Math.abs(h)).toFixed(2)}" fill="${css(s.colour)}"/>`);
+  }
+  return parts.join('');
+}
+
+export function maxAbs(vectors: Iterable<Float32Array>): number {
+  let m = 0;
+  for (const v of vectors) for (let i = 0; i < v.length; i++) m = Math.max(m, Math.abs(v[i]));
+  return m || 1;
+}
