@@ -11,6 +11,7 @@ import { Analysis, FromWebview } from '../shared/protocol';
 import { ModelChoice, currentModel } from '../models/modelChoice';
 import { AttentionDecorations, DecorationTarget, tokenAtOffset } from '../editor/attentionDecorations';
 import type { HoverSource } from '../editor/attentionHover';
+import { saveExport } from '../panel/exportFile';
 
 /** What the current analysis was run on. */
 interface AnalysisSource {
@@ -226,6 +227,9 @@ export class AttentionController implements PanelEvents, HoverSource, vscode.Dis
         break;
       case 'revealToken':
         void this.revealToken(message.index);
+        break;
+      case 'export':
+        void saveExport(message, this.source?.uri, (line) => this.log.info(line));
         break;
       default:
         break;
