@@ -1,0 +1,113 @@
+/** Token streams, training windows, held-out windows, the unigram baseline and loss evaluation. */
+import * as tf from '@tensorflow/tfjs-core';
+import { Gpt2Dims, Weights, crossEntropy, forwardLogits } from './model';
+import { Prng } from './prng';
+
+/** Documents joined into one stream, each followed by the end-of-text token; `starts` are where windows may begin. */
+export interface Stream {
+  tokens: Int32Array;
+  starts: number[];
+}
+
+/** Windows begin at document starts, and every `stride` tokens inside long documents. */
+export function packStream(docs: number[][], eos: number, stride: number): Stream {
+  const total = docs.reduce((a, d) => a + d.length + 1, 0);
+  const tokens = new Int32Array(total);
+  const starts: number[] = [];
+  let pos = 0;
+  for (const d of docs) {
+    for (let s = 0; s < d.length; s += stride) starts.push(pos + s);
+    tokens.set(d, pos);
+    pos += d.length;
+    tokens[pos++] = eos;
+  }
+  return { tokens, starts };
+}
+
+export interface Batch {
+  inputs: Int32Array;
+  targets: Int32Array;
+  batch: number;
+  t: number;
+}
+
+/** A batch of random windows of t+1 tokens (wrapping around the end of the stream). */
+export function sampleBatch(stream: Stream, batch: number, t: number, rng: Prng): Batch {
+  const inputs = new Int32Array(batch * t);
+  const targets = new Int32Array(batch * t);
+  const n = stream.tokens.length;
+  for (let b = 0; b < batch; b++) {
+    const s = stream.starts[rng.int(stream.starts.length)];
+    for (let i = 0; i < t; i++) {
+      inputs[b * t + i] = stream.tokens[(s + i) % n];
+      targets[b * t + i] = stream.tokens[(s + i + 1) % n];
+    }
+  }
+  return { inputs, targets, batch, t };
+}
+
+/**
+ * Consecutive windows over a stream so that every token but the first is predicted exactly once.
+ * The last window is padded (inputs with `pad`, targets with -1, which the loss ignores).
+ */
+export function evalWindows(stream: Stream, t: number, pad: number): Batch[] {
+  const n = stream.tokens.length;
+  const windows: Array<{ inputs: Int32Array; targets: Int32Array }> = [];
+  for (let s = 0; s + 1 < n; s += t) {
+    const inputs = new Int32Array(t).fill(pad);
+    const targets = new Int32Array(t).fill(-1);
+    for (let i = 0; i < t && s + i + 1 < n; i++) {
+      inputs[i] = stream.tokens[s + i];
+      targets[i] = stream.tokens[s + i + 1];
+    }
+    windows.push({ inputs, targets });
+  }
+  const batches: Batch[] = [];
+  const per = 16;
+  for (let i = 0; i < windows.length; i += per) {
+    const group = windows.slice(i, i + per);
+    const inputs = new Int32Array(group.length * t);
+    const targets = new Int32Array(group.length * t);
+    group.forEach((w, j) => {
+      inputs.set(w.inputs, j * t);
+      targets.set(w.targets, j * t);
+    });
+    batches.push({ inputs, targets, batch: group.length, t });
+  }
+  return batches;
+}
+
+/** Mean cross-entropy (nats/token) of the model over the given batches. */
+export function evaluateLoss(params: Weights, dims: Gpt2Dims, batches: Batch[]): number {
+  let sum = 0;
+  let count = 0;
+  for (const b of batches) {
+    const { loss, n } = tf.tidy(() => {
+      const r = crossEntropy(forwardLogits(params, dims, b.inputs, b.batch, b.t), b.targets, dims.vocab);
+      return { loss: r.loss.dataSync()[0], n: r.count };
+    });
+    sum += loss * n;
+    count += n;
+  }
+  return sum / Math.max(count, 1);
+}
+
+/**
+ * The unigram baseline: cross-entropy of the targets under token frequencies counted on the training
+ * stream (add-one smoothing over the whole vocabulary).
+ */
+export function unigramLoss(train: Stream, vocab: number, batches: Batch[]): number {
+  const counts = new Float64Array(vocab).fill(1);
+  for (const id of train.tokens) counts[id]++;
+  const total = counts.reduce((a, b) => a + b, 0);
+  let sum = 0;
+  let n = 0;
+  for (const b of batches) {
+    for (const id of b.targets) {
+      if (id < 0) continue;
+      sum -= Math.log(counts[id] / total);
+      n++;
+    }
+  }
+  return sum / Math.max(n, 1);
+}
