@@ -10,7 +10,7 @@
 #   THEME=light scripts/try-it.sh
 #
 # From another machine, forward the port: ssh -L 8080:127.0.0.1:8080 host, then open the URL.
-# First run: .ci/install-system.sh (system packages); code-server is installed here if missing.
+# The first run installs what is missing (scripts/setup.sh: apt packages, npm ci, code-server).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -21,8 +21,8 @@ THEME="${THEME:-dark}"
 
 say() { echo "try-it: $*"; }
 
-[ -d node_modules ] || { say "no node_modules: run 'npm ci' first"; exit 1; }
-scripts/install-code-server.sh
+# Everything it needs (system packages, npm dependencies, code-server), installed if missing.
+bash scripts/setup.sh
 
 EXT_ARGS=()
 if [ -n "${VSIX-}" ]; then

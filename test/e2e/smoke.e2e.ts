@@ -19,6 +19,7 @@ import {
   selectAll, selectRange, selectText, waitForEditorText, waitForNotification, webviewFrame, Workbench,
 } from './browser';
 import { CodeServer, REPO_ROOT, startCodeServer } from './codeServer';
+import { reportFailure } from './failureReport';
 
 const SENTENCE = '我来自福州,现在住在北京,是一个正值壮年的牛马程序员';
 const RESULTS = path.join(REPO_ROOT, 'test-results', 'e2e');
@@ -103,30 +104,6 @@ function makeWorkspace(root: string): string {
   fs.writeFileSync(path.join(ws, 'sample.txt'), `${SENTENCE}\n`);
   fs.writeFileSync(path.join(ws, 'two-lines.txt'), 'first line here\nsecond line there\n');
   return ws;
-}
-
-function logTail(file: string, lines = 40): string {
-  try {
-    return fs.readFileSync(file, 'utf8').split('\n').slice(-lines).join('\n');
-  } catch {
-    return '(no log)';
-  }
-}
-
-/** On failure: a screenshot and the tails of the logs, to see what the workbench showed. */
-async function reportFailure(ctx: Mocha.Context, page: Page | undefined, cs: CodeServer | undefined, wb: Workbench | undefined): Promise<void> {
-  const test = ctx.currentTest;
-  if (!test || test.state !== 'failed') return;
-  const name = test.fullTitle().replace(/[^\w.-]+/g, '_').slice(0, 100);
-  if (page) {
-    const png = await screenshot(page, path.join(RESULTS, `FAILED-${name}.png`)).catch(() => undefined);
-    if (png) console.log(`  screenshot: ${png}`);
-  }
-  if (cs) {
-    console.log(`  code-server log (${cs.logFile}):\n${logTail(cs.logFile)}`);
-    for (const f of cs.extensionHostLogs()) console.log(`  ${f}:\n${logTail(f, 20)}`);
-  }
-  if (wb) console.log(`  browser console:\n${wb.consoleLog.slice(-30).join('\n')}`);
 }
 
 describe('e2e harness: code-server in headless Chromium', function () {

@@ -1,0 +1,133 @@
+// Show Attention end to end, as a person does it: in a real VS Code (code-server) with the packaged
+// extension (qkv-lens.vsix, built by `npm run package`), headless Chromium selects the sample
+// sentence, runs Show Attention from the editor's context menu, hovers 员 in the panel, moves the
+// editor cursor and checks the panel and the editor follow, edits the text and sees it marked stale.
+import * as assert from 'assert';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import type { Browser, Frame, Page } from 'playwright-core';
+import { goTo, launchBrowser, openFile, poll, runCommand, screenshot, selectAll, selectText, waitForEditorText, webviewFrame, Workbench, openWorkbench, focusEditor } from './browser';
+import { CodeServer, REPO_ROOT, Theme, startCodeServer } from './codeServer';
+import { reportFailure } from './failureReport';
+
+const SENTENCE = '我来自福州,现在住在北京,是一个正值壮年的牛马程序员';
+const RESULTS = path.join(REPO_ROOT, 'test-results', 'e2e');
+const VSIX = path.join(REPO_ROOT, 'qkv-lens.vsix');
+const EXTENSION_ID = 'qkv-lens.qkv-lens';
+
+async function panelFrame(page: Page, tokens: number): Promise<Frame> {
+  const frame = await webviewFrame(page, { extensionId: EXTENSION_ID, selector: `[data-token-index="${tokens - 1}"]` }, 120_000);
+  await poll(async () => ((await frame.locator('[data-token-index]').count()) === tokens ? true : undefined), `${tokens} tokens in the panel`, 60_000);
+  return frame;
+}
+
+for (const theme of ['Default Dark Modern', 'Default Light Modern'] as Theme[]) {
+  const tag = theme.includes('Light') ? 'light' : 'dark';
+  describe(`Show Attention in a real VS Code (${tag} theme)`, function () {
+    this.timeout(300_000);
+    let tmp: string;
+    let cs: CodeServer | undefined;
+    let browser: Browser | undefined;
+    let wb: Workbench | undefined;
+    let page: Page;
+
+    before(async function () {
+      if (!fs.existsSync(VSIX)) throw new Error(`${VSIX} is missing: run \`npm run package\` first`);
+      tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'qkv-e2e-show-'));
+      const ws = path.join(tmp, 'workspace');
+      fs.mkdirSync(ws);
+      fs.writeFileSync(path.join(ws, 'sample.txt'), `${SENTENCE}\n`);
+      fs.writeFileSync(path.join(ws, 'sample.py'), 'def add(a, b):\n    return (a + b)\n');
+      // QKV_E2E_MODEL=folder runs the same test on another model (default: the built-in one).
+      const settings = process.env.QKV_E2E_MODEL ? { 'qkvLens.model': process.env.QKV_E2E_MODEL } : {};
+      cs = await startCodeServer({ workspaceFolder: ws, vsixPath: VSIX, theme, settings });
+      browser = await launchBrowser();
+      wb = await openWorkbench(browser, cs.url, { theme, viewport: { width: 1600, height: 900 } });
+      page = wb.page;
+      fs.mkdirSync(RESULTS, { recursive: true });
+    });
+
+    afterEach(async function () {
+      await reportFailure(this, wb?.page, cs, wb);
+    });
+
+    after(async function () {
+      await browser?.close();
+      await cs?.stop();
+      if (tmp && process.env.QKV_E2E_KEEP !== '1') fs.rmSync(tmp, { recursive: true, force: true });
+    });
+
+    it('runs from the editor context menu and shows one token per Chinese character', async function () {
+      await openFile(page, 'sample.txt');
+      await waitForEditorText(page, SENTENCE);
+      await selectText(page, SENTENCE);
+      const started = Date.now();
+      await page.locator('.monaco-editor .view-lines').first().click({ button: 'right', position: { x: 40, y: 8 } });
+      const item = page.locator('.context-view .action-item', { hasText: 'Show Attention' }).first();
+      await item.waitFor({ state: 'visible', timeout: 30_000 });
+      await item.click();
+      const frame = await panelFrame(page, SENTENCE.length);
+      console.log(`  [timing] context menu → ${SENTENCE.length} tokens painted: ${Date.now() - started} ms`);
+      const texts = await frame.locator('[data-token-index] .token-text').allTextContents();
+      assert.deepStrictEqual(texts, Array.from(SENTENCE));
+      const header = (await frame.locator('header').textContent()) ?? '';
+      assert.match(header, /sample\.txt/);
+      assert.match(header, /WordPiece|BPE/);
+    });
+
+    it('hovering 员 shows how much it attends to 程 and 序, with numbers', async function () {
+      const frame = await panelFrame(page, SENTENCE.length);
+      const yuan = frame.locator('[data-token-index="25"]');
+      await yuan.hover();
+      await frame.locator('.details-title', { hasText: '员' }).waitFor({ timeout: 10_000 });
+      const labels = await frame.locator('[data-token-index] .token-weight').allTextContents();
+      for (const i of [23, 24]) assert.match(labels[i], /^\d\.\d\d$/, `weight under token ${i}`);
+      const sum = labels.slice(0, 26).reduce((a, l) => a + Number(l || 0), 0);
+      assert.ok(Math.abs(sum - 1) < 0.1, `weights of 员's row sum to about 1 (rounded): ${sum}`);
+      assert.strictEqual(await frame.locator('[data-token-index="20"].masked').count(), 0, 'nothing before 员 is masked');
+      await screenshot(page, path.join(RESULTS, `show-attention-${tag}.png`));
+    });
+
+    it('moving the editor cursor focuses that token in the panel', async function () {
+      await focusEditor(page);
+      await goTo(page, 1, 24); // the cursor before 程 (column 24)
+      const frame = await panelFrame(page, SENTENCE.length);
+      await frame.locator('[data-token-index="23"].focused').waitFor({ timeout: 20_000 });
+      // The editor paints the other tokens with the focused token's attention.
+      await poll(async () => ((await page.locator('.monaco-editor .view-overlays div[class*="ced-"], .monaco-editor .view-lines span[class*="ced-"]').count()) > 0 ? true : undefined), 'attention decorations in the editor', 20_000);
+      await screenshot(page, path.join(RESULTS, `editor-decorations-${tag}.png`));
+    });
+
+    it('running it again on another selection updates the same panel', async function () {
+      await focusEditor(page);
+      await selectText(page, '程序员');
+      await runCommand(page, 'QKV Lens: Show Attention');
+      const frame = await panelFrame(page, 3);
+      assert.deepStrictEqual(await frame.locator('[data-token-index] .token-text').allTextContents(), ['程', '序', '员']);
+      assert.strictEqual(await page.locator('.tab', { hasText: /^Attention/ }).count(), 1, 'one panel, reused');
+    });
+
+    it('marks the analysis stale when the text changes', async function () {
+      await focusEditor(page);
+      await goTo(page, 1, 1);
+      await page.keyboard.type('X');
+      const frame = await panelFrame(page, 3);
+      await frame.locator('body.stale').waitFor({ state: 'attached', timeout: 20_000 });
+      await page.keyboard.press('Control+Z');
+    });
+
+    it('with nothing selected, analyses the current line of code', async function () {
+      await openFile(page, 'sample.py');
+      await waitForEditorText(page, 'def add');
+      await goTo(page, 2, 5);
+      await runCommand(page, 'QKV Lens: Show Attention');
+      const frame = await webviewFrame(page, { extensionId: EXTENSION_ID, selector: '[data-token-index]' }, 60_000);
+      await poll(async () => {
+        const texts = await frame.locator('[data-token-index] .token-text').allTextContents();
+        return texts.includes('return') && texts.includes(')') ? texts : undefined;
+      }, 'tokens of the current line', 60_000);
+      await selectAll(page);
+    });
+  });
+}
