@@ -20,12 +20,17 @@ export interface ControlEvents {
 
 export class Controls {
   readonly element: HTMLElement;
+  /** The export buttons: placed by the panel beside the view tabs. */
+  readonly exports: HTMLElement;
   private readonly saturation: HTMLElement;
   private tempText: HTMLElement | undefined;
 
   constructor(private readonly events: ControlEvents) {
     this.element = document.createElement('div');
     this.element.className = 'controls';
+    this.exports = document.createElement('div');
+    this.exports.className = 'exports';
+    this.exports.setAttribute('role', 'group');
     this.saturation = document.createElement('p');
     this.saturation.className = 'saturation';
     this.saturation.setAttribute('aria-live', 'polite');
@@ -80,14 +85,11 @@ export class Controls {
     tempLabel.append(this.tempText, temp);
     whatIf.append(tempLabel, button('reset-what-if', s.resetWhatIf, () => this.events.whatIf({ ...DEFAULT_WHAT_IF }, true)), this.saturation);
 
-    const exports = document.createElement('div');
-    exports.className = 'exports';
-    exports.setAttribute('role', 'group');
-    exports.setAttribute('aria-label', s.export);
+    this.exports.setAttribute('aria-label', s.export);
     const kinds: Array<[ExportFormat, string]> = [['png', s.exportPng], ['svg', s.exportSvg], ['csv', s.exportCsv], ['json', s.exportJson]];
-    for (const [kind, label] of kinds) exports.append(button(`export-${kind}`, label, () => this.events.export(kind)));
+    this.exports.replaceChildren(...kinds.map(([kind, label]) => button(`export-${kind}`, label, () => this.events.export(kind))));
 
-    this.element.replaceChildren(pickers, whatIf, exports);
+    this.element.replaceChildren(pickers, whatIf);
     this.update(vm);
   }
 

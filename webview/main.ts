@@ -51,8 +51,12 @@ const actions: ViewActions = {
   openHead: (layer, head) => {
     if (!vm) return;
     vm.layer = wanted.layer = layer;
+    vm.view = wanted.view = 'matrix';
+    tabBar?.select('matrix');
+    controls.render(vm);
     setHead(head);
-    switchView('matrix');
+    scheduleCheck();
+    (panel.querySelector('.matrix-canvas') as HTMLElement | null)?.focus();
   },
   showHeads: (shown) => {
     if (!vm) return;
@@ -189,7 +193,7 @@ function renderTabs(): void {
     { id: 'steps', label: strings.viewSteps },
   ];
   tabBar = tabs(strings.view, items, vm.view, panel.id, (id) => switchView(id as ViewId));
-  tabsHost.replaceChildren(tabBar.element);
+  tabsHost.replaceChildren(tabBar.element, controls.exports);
 }
 
 function renderView(): void {
@@ -258,7 +262,7 @@ function showAnalysis(analysis: Analysis): void {
   const focused = wanted.focused !== null && wanted.focused < tokens.length ? wanted.focused : null;
   const key = wanted.key !== null && wanted.key < tokens.length ? wanted.key : null;
   const shown = wanted.shownHeads?.filter((h) => h < model.heads);
-  const shownHeads = Array.from({ length: model.heads }, (_, h) => (shown && shown.length ? shown.includes(h) : head >= 0 ? h === head : true));
+  const shownHeads = Array.from({ length: model.heads }, (_, h) => (shown && shown.length ? shown.includes(h) : true));
   const store = new WeightStore(analysis.trace, backend, whatIf, log);
   vm = { analysis, strings, view: wanted.view, layer, head, focused, key, whatIf, shownHeads, store };
   app.replaceChildren(header, statusLine, tabsHost, controls.element, notice, panel, footer);

@@ -64,14 +64,14 @@ export const UI_STRINGS = {
   maskKept: 'key {0} does not come after query {1}: kept',
   maskOff: 'causal mask off (what-if): future keys are visible too',
   matrixKeys: 'Arrow keys move between cells; Enter selects the key token in the editor.',
-  maxOfEach: 'max of each',
+  maxOfEach: 'its 99th percentile',
   meanEntropy: 'mean entropy',
   meanMaxWeight: 'mean max weight',
   meanShort: 'mean',
   modelSaturation: 'the model: entropy {0} · max weight {1}',
   modelScore: "the model's scaled score {0}",
   modelValue: 'model',
-  modelViewHint: 'each thumbnail is scaled to its own largest weight; click one to open it in the matrix view',
+  modelViewHint: 'each thumbnail has its own scale; click one to open it in the matrix view',
   moreTerms: '… {0} more terms …',
   noMask: 'no causal mask (bidirectional model): every key is visible',
   off: 'off',
@@ -99,6 +99,7 @@ export const UI_STRINGS = {
   value: 'value',
   whatIf: 'What if',
   workedTitle: '“{0}” → “{1}”',
+  clipNote: 'the top 1% of cells share the full colour',
 } as const;
 
 export type UiStringKey = keyof typeof UI_STRINGS;

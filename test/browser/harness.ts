@@ -22,11 +22,13 @@ export interface Harness {
   url: string;
   post(message: ToWebview): Promise<void>;
   posted(): Promise<FromWebview[]>;
+  /** What the webview last saved with vscode.setState. */
+  state(): Promise<unknown>;
   cspViolations(): Promise<string[]>;
   close(): Promise<void>;
 }
 
-function pageHtml(theme: ThemeName, nonce: string): string {
+function pageHtml(theme: ThemeName, nonce: string, state: unknown): string {
   const { bodyClass, css } = themeCss(theme);
   return `<!DOCTYPE html><html lang="en"><head><meta charset="UTF-8">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src 'self' data: blob:; style-src 'self' 'nonce-${nonce}'; font-src 'self'; script-src 'nonce-${nonce}'">
@@ -34,21 +36,22 @@ function pageHtml(theme: ThemeName, nonce: string): string {
 <style nonce="${nonce}">${css}</style>
 <link rel="stylesheet" href="/media/panel.css" nonce="${nonce}">
 <script nonce="${nonce}">
-  window.__posted = []; window.__csp = []; window.__state = undefined;
+  window.__posted = []; window.__csp = []; window.__state = ${JSON.stringify(state ?? null)} ?? undefined;
   document.addEventListener('securitypolicyviolation', (e) => window.__csp.push(e.violatedDirective + ' ' + e.blockedURI));
   window.acquireVsCodeApi = () => ({ postMessage: (m) => window.__posted.push(m), getState: () => window.__state, setState: (s) => { window.__state = s; } });
 </script>
 </head><body class="${bodyClass}"><main id="app"></main><script nonce="${nonce}" src="/dist/webview.js"></script></body></html>`;
 }
 
-export async function openHarness(options: { theme?: ThemeName; browser?: Browser; width?: number; height?: number } = {}): Promise<Harness> {
+/** `state`: what vscode.getState() returns at start, as after a reload or a hidden panel coming back. */
+export async function openHarness(options: { theme?: ThemeName; browser?: Browser; width?: number; height?: number; state?: unknown } = {}): Promise<Harness> {
   const theme = options.theme ?? 'dark';
   const nonce = 'test' + Math.random().toString(36).slice(2);
   const server = http.createServer((req, res) => {
     const url = (req.url ?? '/').split('?')[0];
     if (url === '/') {
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
-      res.end(pageHtml(theme, nonce));
+      res.end(pageHtml(theme, nonce, options.state));
       return;
     }
     const file = path.join(root, path.normalize(url));
@@ -74,6 +77,7 @@ export async function openHarness(options: { theme?: ThemeName; browser?: Browse
       await page.evaluate((m) => window.postMessage(m, '*'), message as unknown as Record<string, unknown>);
     },
     posted: () => page.evaluate(() => (window as unknown as { __posted: FromWebview[] }).__posted),
+    state: () => page.evaluate(() => (window as unknown as { __state: unknown }).__state),
     cspViolations: () => page.evaluate(() => (window as unknown as { __csp: string[] }).__csp),
     async close() {
       await page.close();

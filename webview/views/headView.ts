@@ -24,6 +24,11 @@ interface LineSet {
   label: string;
 }
 
+/** With nothing focused, every query's lines at half strength relative to its strongest, so the picture stays readable. */
+function overviewAlpha(w: number, rowMax: number): number {
+  return (0.5 * w) / rowMax;
+}
+
 export class HeadView implements View {
   readonly id = 'heads' as const;
   readonly element: HTMLElement;
@@ -337,18 +342,21 @@ export class HeadView implements View {
       const paths = Array.from({ length: BUCKETS }, () => new Path2D());
       for (let i = 0; i < t; i++) {
         const row = s.m.subarray(i * t, (i + 1) * t);
-        for (const j of topIndices(row, perQuery)) {
-          if (isMasked(vm, i, j) || row[j] < 0.02) continue;
+        const best = topIndices(row, perQuery);
+        const rowMax = row[best[0]] || 1;
+        for (const j of best) {
+          const a = overviewAlpha(row[j], rowMax);
+          if (isMasked(vm, i, j) || a < MIN_ALPHA) continue;
           const y0 = i * ROW + ROW / 2 - top;
           const y1 = j * ROW + ROW / 2 - top;
           if ((y0 < 0 && y1 < 0) || (y0 > height && y1 > height)) continue;
-          const b = Math.min(BUCKETS - 1, Math.floor(row[j] * BUCKETS));
+          const b = Math.min(BUCKETS - 1, Math.floor(a * BUCKETS));
           paths[b].moveTo(0, y0);
           paths[b].lineTo(LINES_WIDTH, y1);
         }
       }
       for (let b = 0; b < BUCKETS; b++) {
-        ctx.strokeStyle = css(s.colour, (0.6 * (b + 1)) / BUCKETS);
+        ctx.strokeStyle = css(s.colour, (b + 1) / BUCKETS);
         ctx.stroke(paths[b]);
       }
     }
@@ -408,9 +416,10 @@ export class HeadView implements View {
         if (focused !== null && i !== focused) continue;
         const row = s.m.subarray(i * t, (i + 1) * t);
         const keys = focused !== null ? row.map((_, j) => j) : key !== null ? [key] : topIndices(row, t <= 32 ? t : 3);
+        const rowMax = Math.max(...keys.map((j) => row[j])) || 1;
         for (const j of keys) {
           if (isMasked(vm, i, j)) continue;
-          const a = focused !== null || key !== null ? row[j] / (max || 1) : 0.6 * row[j];
+          const a = focused !== null || key !== null ? row[j] / (max || 1) : overviewAlpha(row[j], rowMax);
           if (a < MIN_ALPHA) continue;
           const y0 = i * ROW + ROW / 2 - top;
           const y1 = j * ROW + ROW / 2 - top;

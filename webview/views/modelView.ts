@@ -8,6 +8,7 @@ import { palette } from '../ui/colors';
 import { colorLegend } from '../ui/legend';
 import { hideTooltip, showTooltip } from '../ui/tooltip';
 import { MEAN_OF_HEADS, ROLLOUT, ViewModel, headLabel, isMasked, matrixFor, matrixStats, tokenCount } from '../viewModel';
+import { colourScale } from './matrixView';
 import { ExportData, View, ViewActions } from './view';
 
 /** Averages a [T, T] matrix into [n, n] blocks (a thumbnail keeps the overall pattern of a long input). */
@@ -152,15 +153,14 @@ export class ModelView implements View {
     const t = tokenCount(vm);
     const m = matrixFor(vm, layer, head);
     const small = downsample(m, t, n);
-    let max = 0;
-    for (let i = 0; i < small.length; i++) if (small[i] > max) max = small[i];
+    const maskedCell = (bi: number, bj: number) => n === t && isMasked(vm, bi, bj);
+    const { top } = colourScale(small, (o) => !maskedCell(Math.floor(o / n), o % n));
     const p = palette();
     const img = ctx.createImageData(n, n);
-    const maskedCell = (bi: number, bj: number) => n === t && isMasked(vm, bi, bj);
     for (let i = 0; i < n; i++) {
       for (let j = 0; j < n; j++) {
         const o = (i * n + j) * 4;
-        const a = maskedCell(i, j) ? 0 : Math.min(1, small[i * n + j] / (max || 1));
+        const a = maskedCell(i, j) ? 0 : Math.min(1, small[i * n + j] / top);
         img.data[o] = Math.round(p.bg.r + (p.weight.r - p.bg.r) * a);
         img.data[o + 1] = Math.round(p.bg.g + (p.weight.g - p.bg.g) * a);
         img.data[o + 2] = Math.round(p.bg.b + (p.weight.b - p.bg.b) * a);
@@ -168,7 +168,7 @@ export class ModelView implements View {
       }
     }
     ctx.putImageData(img, 0, 0);
-    cell.dataset.max = max.toFixed(4);
+    cell.dataset.top = top.toFixed(4);
   }
 
   paintFocus(): void {

@@ -193,7 +193,7 @@ export class StepView implements View {
     four.append(text('p', 'step-line', format(s.softmaxExplain, num(c.step.maxLogit), num(c.step.expSum))));
     const stats = rowStats(c.step.keys.map((k) => k.weight));
     four.append(text('p', 'step-line', `Σⱼ wⱼ = ${num(c.step.keys.reduce((a, k) => a + k.weight, 0))} · ${s.entropy} ${num(stats.entropy)} · ${s.maxWeight} ${num(stats.max)}`));
-    four.append(statsLine(vm, query));
+    if (!vm.store.atModelSettings) four.append(statsLine(vm, query));
     four.append(this.check(vm, c.step.keys.map((k) => k.weight), c.reference, s.checkRow));
     parts.push(four);
 
