@@ -174,11 +174,38 @@ function decodeWithDataView(bytes: Uint8Array, dtype: SafetensorsDtype, n: numbe
   return out;
 }
 
-/** A parsed in-memory safetensors file. */
+/** Bytes of a file read on demand: each call returns fresh bytes (e.g. read from disk), never a shared buffer. */
+export interface SafetensorsSource {
+  size: number;
+  read(position: number, length: number): Uint8Array;
+}
+
+/** The header bytes of a source (the 8-byte length and the JSON), as far as the file has them. */
+export function readHeaderBytes(source: SafetensorsSource): Uint8Array {
+  if (source.size < 8) return source.read(0, source.size);
+  const prefix = source.read(0, 8);
+  const view = new DataView(prefix.buffer, prefix.byteOffset, 8);
+  const length = view.getUint32(0, true);
+  if (view.getUint32(4, true) !== 0 || length > MAX_HEADER_BYTES) return prefix; // the parser says why
+  return source.read(0, Math.min(8 + length, source.size));
+}
+
+/** A parsed safetensors file, in memory or read tensor by tensor from a source. */
 export class SafetensorsFile {
   readonly index: SafetensorsIndex;
-  constructor(private readonly bytes: Uint8Array) {
-    this.index = parseSafetensorsHeader(bytes, bytes.byteLength);
+  private readonly source: SafetensorsSource;
+  /** True when reads return fresh bytes that an aligned F32 tensor may be viewed through without a copy. */
+  private readonly freshReads: boolean;
+  constructor(bytes: Uint8Array | SafetensorsSource) {
+    if (bytes instanceof Uint8Array) {
+      this.index = parseSafetensorsHeader(bytes, bytes.byteLength);
+      this.source = { size: bytes.byteLength, read: (position, length) => bytes.subarray(position, position + length) };
+      this.freshReads = false;
+    } else {
+      this.index = parseSafetensorsHeader(readHeaderBytes(bytes), bytes.size);
+      this.source = bytes;
+      this.freshReads = true;
+    }
   }
   names(): string[] {
     return [...this.index.tensors.keys()];
@@ -189,12 +216,16 @@ export class SafetensorsFile {
   shape(name: string): number[] {
     return this.entry(name).shape;
   }
-  /** The tensor as float32, whatever its stored dtype. */
+  /** The tensor as a float32 array of its own, whatever its stored dtype. */
   float32(name: string): Float32Array {
     const e = this.entry(name);
     if (!isFloatDtype(e.dtype)) throw new SafetensorsError(`tensor "${name}" has dtype ${e.dtype}; weights must be F32, F16 or BF16`);
-    const start = this.index.dataStart + e.begin;
-    return decodeToFloat32(this.bytes.subarray(start, this.index.dataStart + e.end), e.dtype);
+    const bytes = this.source.read(this.index.dataStart + e.begin, e.end - e.begin);
+    if (bytes.byteLength !== e.end - e.begin) throw new SafetensorsError(`tensor "${name}": the file ended early; it is truncated`);
+    if (this.freshReads && e.dtype === 'F32' && LITTLE_ENDIAN && bytes.byteOffset % 4 === 0) {
+      return new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4);
+    }
+    return decodeToFloat32(bytes, e.dtype);
   }
   private entry(name: string): TensorEntry {
     const e = this.index.tensors.get(name);
