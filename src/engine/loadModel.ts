@@ -31,6 +31,9 @@ export interface LoadedModel {
   weightBytes: number;
 }
 
+/** The wasm backend's heap tops out at 4 GiB; weights beyond this would leave no room for a forward pass. */
+export const MAX_ENGINE_WEIGHT_BYTES = 3 * 2 ** 30;
+
 export interface LoadOptions {
   /** A weights file inside the folder to use instead of model.safetensors (e.g. a training checkpoint). */
   weightsFile?: string;
@@ -161,8 +164,11 @@ export function loadModelFromDir(dir: string, options: LoadOptions = {}): Loaded
   const files = weightFiles(dir, options.weightsFile);
   const weightBytes = estimateWeightBytes(files);
   const limit = options.maxWeightBytes ?? Math.floor(os.freemem() / 2);
+  const size = (n: number) => (n >= 2 ** 30 ? `${(n / 2 ** 30).toFixed(1)} GiB` : `${(n / 2 ** 20).toFixed(1)} MiB`);
+  if (weightBytes > MAX_ENGINE_WEIGHT_BYTES) {
+    throw new ModelLoadError(`the model needs about ${size(weightBytes)} as float32, more than the ${size(MAX_ENGINE_WEIGHT_BYTES)} the WebAssembly engine can hold (4 GiB in all, with room left for activations); choose a model of at most about 750M parameters`);
+  }
   if (weightBytes > limit) {
-    const size = (n: number) => (n >= 2 ** 30 ? `${(n / 2 ** 30).toFixed(1)} GiB` : `${(n / 2 ** 20).toFixed(1)} MiB`);
     throw new ModelLoadError(`the model needs about ${size(weightBytes)} as float32 but only ${size(limit)} can be spared; choose a smaller model`);
   }
   const opened: Array<{ st: SafetensorsFile; close: () => void }> = [];

@@ -161,6 +161,17 @@ describe('bad models: clear errors, nothing leaked', function () {
       expectLoadError(make(() => undefined), /the model needs about 0\.3 MiB as float32 but only 0\.1 MiB can be spared; choose a smaller model/, { maxWeightBytes: 100_000 });
     });
 
+    it('more weights than the 4 GiB WebAssembly heap can hold, whatever memory is free (a sparse 3.5 GiB file)', () => {
+      const dir = make((d) => {
+        const n = 7 * 2 ** 27; // 3.5 GiB of float32
+        const head = rawSafetensors({ 'transformer.wte.weight': { dtype: 'F32', shape: [n], data_offsets: [0, n * 4] } }, new Uint8Array(0));
+        const file = path.join(d, 'model.safetensors');
+        fs.writeFileSync(file, head);
+        fs.truncateSync(file, head.length + n * 4);
+      });
+      expectLoadError(dir, /needs about 3\.5 GiB as float32, more than the 3\.0 GiB the WebAssembly engine can hold/, { maxWeightBytes: 2 ** 40 });
+    });
+
     it('a shard name with a path, and a missing shard', () => {
       const index = (map: Record<string, string>) => (d: string) => {
         fs.rmSync(path.join(d, 'model.safetensors'));
