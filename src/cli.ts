@@ -13,6 +13,7 @@ import { loadModelFromDir } from './engine/loadModel';
 import { runTrace } from './engine/runTrace';
 import { AttentionTrace, nestedAttentions } from './engine/trace';
 import { builtinModelDir, trainingStages } from './models/builtinModel';
+import { hubCacheDirs, modelIdFromSnapshotDir, resolveModelFolder } from './models/hfCache';
 
 interface CliArgs {
   text?: string;
@@ -26,7 +27,8 @@ interface CliArgs {
 
 const USAGE = `usage: qkv-lens --text TEXT [--model DIR] [--stage STEP] [--ids 1,2,3] [--max-tokens N] [--json]
   --text TEXT      text to analyse ("-" reads standard input)
-  --model DIR      a Hugging Face model folder (default: the built-in teaching model)
+  --model DIR|ID   a Hugging Face model folder, or the id of a model in the Hugging Face cache
+                   (e.g. gpt2; default: the built-in teaching model)
   --stage STEP     a training checkpoint of the built-in model (e.g. 0 for random init)
   --ids LIST       run these token ids instead of tokenizing --text
   --max-tokens N   cap on tokens (default: the model's context)
@@ -110,7 +112,11 @@ export async function main(argv: string[]): Promise<number> {
     return 2;
   }
   const root = path.resolve(__dirname, '..');
-  const modelDir = args.model ? path.resolve(args.model) : builtinModelDir(root);
+  const modelDir = args.model ? resolveModelFolder(args.model) : builtinModelDir(root);
+  if (args.model && !fs.existsSync(modelDir)) {
+    process.stderr.write(`error: ${args.model} is neither a folder nor a usable model in the Hugging Face cache (${hubCacheDirs().join(', ')})\n`);
+    return 1;
+  }
   let weightsFile: string | undefined;
   if (args.stage !== undefined) {
     const stage = trainingStages(modelDir).find((s) => String(s.step) === args.stage || s.label === args.stage);
@@ -122,7 +128,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   try {
     await initWasmBackend(defaultWasmDir(__dirname));
-    const loaded = loadModelFromDir(modelDir, { weightsFile, name: args.model ? undefined : 'qkv-lens-teaching' });
+    const loaded = loadModelFromDir(modelDir, { weightsFile, name: args.model ? modelIdFromSnapshotDir(modelDir) : 'qkv-lens-teaching' });
     const trace = runTrace(loaded, text ?? '', { ids: args.ids, maxTokens: args.maxTokens });
     loaded.model.dispose();
     process.stdout.write((args.json ? JSON.stringify(traceToJson(trace)) : summary(trace)) + '\n');

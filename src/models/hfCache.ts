@@ -183,3 +183,14 @@ export function listCachedModels(dirs: string[] = hubCacheDirs()): CachedModel[]
   }
   return [...found.values()].sort((a, b) => a.id.localeCompare(b.id));
 }
+
+/** A model argument (CLI `--model`): an existing folder, else the id of a usable model in the caches, else the path as given. */
+export function resolveModelFolder(arg: string, dirs: string[] = hubCacheDirs()): string {
+  const asPath = path.resolve(arg);
+  try {
+    if (fs.statSync(asPath).isDirectory()) return asPath;
+  } catch {
+    // not a folder: try the cache
+  }
+  return (isValidModelId(arg) && findCachedModel(arg, dirs)?.dir) || asPath;
+}

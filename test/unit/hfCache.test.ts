@@ -11,6 +11,7 @@ import {
   modelIdFromFolder,
   modelIdFromSnapshotDir,
   repoFolderName,
+  resolveModelFolder,
 } from '../../src/models/hfCache';
 
 const REV_A = 'a'.repeat(40);
@@ -96,6 +97,13 @@ describe('Hugging Face cache (offline)', () => {
     assert.deepStrictEqual(listCachedModels([root]), []);
     assert.strictEqual(missingModelFiles(path.join(root, repoFolderName('a/no-tokenizer'), 'snapshots', REV_A)), 'tokenizer.json');
     assert.strictEqual(missingModelFiles(dangling), 'model.safetensors');
+  });
+
+  it('resolves a --model argument: a folder first, else a cached id', () => {
+    const gpt2 = writeSnapshot(root, 'gpt2', REV_A, MODEL('gpt2'));
+    assert.strictEqual(resolveModelFolder('gpt2', [root]), gpt2);
+    assert.strictEqual(resolveModelFolder(root, [root]), root);
+    assert.strictEqual(resolveModelFolder('not/cached', [root]), path.resolve('not/cached'));
   });
 
   it('accepts a complete sharded snapshot', () => {
