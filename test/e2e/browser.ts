@@ -204,10 +204,12 @@ export async function waitForEditorText(page: Page, text: string, timeoutMs = 30
 export async function focusEditor(page: Page): Promise<void> {
   const focused = () => page.evaluate(() => {
     const active = document.activeElement;
-    return !!active?.closest('.editor-group-container.active .editor-instance .monaco-editor');
+    return !!active?.closest('.editor-instance .monaco-editor');
   });
   if (await focused()) return;
-  await activeEditor(page).locator('.view-lines').click({ position: { x: 5, y: 5 } });
+  // After working in a webview panel its group is the active one: click the first text editor instead.
+  const target = (await activeEditor(page).count()) > 0 ? activeEditor(page) : page.locator('.editor-instance .monaco-editor').first();
+  await target.locator('.view-lines').click({ position: { x: 5, y: 5 } });
   // The hidden textarea (or the EditContext div in newer VS Code) takes the keys.
   await poll(async () => (await focused()) || undefined, 'editor focus', 10_000);
 }

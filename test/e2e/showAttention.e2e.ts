@@ -90,6 +90,8 @@ for (const theme of ['Default Dark Modern', 'Default Light Modern'] as Theme[]) 
     });
 
     it('moving the editor cursor focuses that token in the panel', async function () {
+      // As a person would: the pointer leaves the panel for the editor.
+      await page.mouse.move(500, 400);
       await focusEditor(page);
       await goTo(page, 1, 24); // the cursor before 程 (column 24)
       const frame = await panelFrame(page, SENTENCE.length);
