@@ -9,6 +9,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { parseModelConfig } from '../engine/config';
 
 export interface CachedModel {
   /** Hugging Face id, e.g. "gpt2" or "Qwen/Qwen2.5-0.5B". */
@@ -23,6 +24,8 @@ export interface CachedModel {
   modelType: string;
   /** Bytes of safetensors weights on disk. */
   weightBytes: number;
+  /** Why QKV Lens cannot run it (e.g. an unsupported architecture), or undefined when it can. */
+  unsupported?: string;
 }
 
 type Env = Record<string, string | undefined>;
@@ -117,17 +120,23 @@ export function missingModelFiles(dir: string): string | undefined {
   return undefined;
 }
 
-function describe(dir: string): { modelType: string; weightBytes: number } | undefined {
+function describe(dir: string): { modelType: string; weightBytes: number; unsupported?: string } | undefined {
   if (missingModelFiles(dir)) return undefined;
-  let modelType = '';
+  let config: { model_type?: unknown };
   try {
-    const config = JSON.parse(readText(path.join(dir, 'config.json')) ?? '') as { model_type?: unknown };
-    modelType = typeof config.model_type === 'string' ? config.model_type : '';
+    config = JSON.parse(readText(path.join(dir, 'config.json')) ?? '') as { model_type?: unknown };
   } catch {
     return undefined;
   }
+  const modelType = typeof config.model_type === 'string' ? config.model_type : '';
+  let unsupported: string | undefined;
+  try {
+    parseModelConfig(config);
+  } catch (err) {
+    unsupported = (err as Error).message;
+  }
   const weightBytes = (safetensorsFiles(dir) ?? []).reduce((sum, f) => sum + fs.statSync(f).size, 0);
-  return { modelType, weightBytes };
+  return { modelType, weightBytes, ...(unsupported ? { unsupported } : {}) };
 }
 
 function subfolders(dir: string): string[] {

@@ -33,7 +33,7 @@ function settings(): vscode.WorkspaceConfiguration {
 
 function items(current: string): Item[] {
   const mark = (dir: string) => (dir === current ? vscode.l10n.t('current') : undefined);
-  const cached = listCachedModels();
+  const cached = listCachedModels().filter((m) => !m.unsupported);
   const list: Item[] = [
     { label: `$(mortar-board) ${vscode.l10n.t('Built-in teaching model')}`, description: mark(''), detail: vscode.l10n.t('Small, trained for this extension, works offline'), action: { kind: 'builtin' } },
     { label: cached.length ? vscode.l10n.t('Hugging Face cache') : vscode.l10n.t('Hugging Face cache: no usable models found'), kind: vscode.QuickPickItemKind.Separator },

@@ -39,7 +39,7 @@ function writeSnapshot(cache: string, id: string, rev: string, files: Record<str
   return snap;
 }
 
-const MODEL = (type: string) => ({ 'config.json': JSON.stringify({ model_type: type }), 'tokenizer.json': '{}', 'model.safetensors': 'x'.repeat(100) });
+const MODEL = (type: string) => ({ 'config.json': JSON.stringify({ model_type: type, num_hidden_layers: 1, num_attention_heads: 2, hidden_size: 8, vocab_size: 10 }), 'tokenizer.json': '{}', 'model.safetensors': 'x'.repeat(100) });
 
 describe('Hugging Face cache (offline)', () => {
   let root: string;
@@ -81,6 +81,9 @@ describe('Hugging Face cache (offline)', () => {
       ['Qwen/Qwen2.5-0.5B', qwen, REV_B, 'qwen2', 100],
     ]);
     assert.strictEqual(findCachedModel('gpt2', [root])?.dir, gpt2);
+    assert.ok(found.every((m) => m.unsupported === undefined));
+    writeSnapshot(root, 'google/t5-small', REV_A, MODEL('t5'));
+    assert.match(findCachedModel('google/t5-small', [root])?.unsupported ?? '', /unsupported model_type "t5"/);
     assert.strictEqual(findCachedModel('bert-base-chinese', [root]), undefined);
   });
 
