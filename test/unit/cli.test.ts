@@ -46,7 +46,7 @@ describe('command line (dist/cli.js)', function () {
     assert.match(empty.stderr, /empty/);
     const badModel = spawnSync('node', [cli, '--model', '/nonexistent', '--text', 'x'], { encoding: 'utf8' });
     assert.strictEqual(badModel.status, 1);
-    assert.match(badModel.stderr, /config\.json is missing/);
+    assert.match(badModel.stderr, /\/nonexistent is neither a folder nor a usable model in the Hugging Face cache/);
     const usage = spawnSync('node', [cli, '--bogus'], { encoding: 'utf8' });
     assert.strictEqual(usage.status, 2);
     assert.match(usage.stderr, /usage/);
