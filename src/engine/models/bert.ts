@@ -2,7 +2,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { ModelConfig } from '../config';
 import type { WeightStore } from '../weights';
-import { AttentionModel, CaptureCollector, ForwardCapture, TensorBag, activation, attend, layerNorm, splitHeads } from './model';
+import { AttentionModel, ForwardCapture, TensorBag, activation, attend, layerNorm, splitHeads, runCaptured } from './model';
 
 interface BertLayer {
   q: [tf.Tensor2D, tf.Tensor1D];
@@ -55,8 +55,7 @@ export class BertModel implements AttentionModel {
 
   forward(ids: number[]): ForwardCapture {
     const { heads, headDim, hidden, eps, activation: act } = this.config;
-    return tf.tidy(() => {
-      const capture = new CaptureCollector();
+    return runCaptured((capture) => {
       const t = ids.length;
       const lin = (x: tf.Tensor2D, [w, bias]: [tf.Tensor2D, tf.Tensor1D]) => x.matMul(w).add(bias) as tf.Tensor2D;
       const emb = tf.gather(this.words, tf.tensor1d(ids, 'int32')).add(this.positions.slice([0, 0], [t, hidden])).add(this.tokenType.slice([0, 0], [1, hidden])) as tf.Tensor2D;
@@ -68,7 +67,6 @@ export class BertModel implements AttentionModel {
         x = layerNorm(x.add(lin(context, layer.out)), layer.ln1[0], layer.ln1[1], eps);
         x = layerNorm(x.add(lin(activation(act, lin(x, layer.up)), layer.down)), layer.ln2[0], layer.ln2[1], eps);
       });
-      return capture.read();
     });
   }
 

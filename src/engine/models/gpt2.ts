@@ -2,12 +2,13 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { ModelConfig } from '../config';
 import type { WeightStore } from '../weights';
-import { AttentionModel, CaptureCollector, ForwardCapture, TensorBag, activation, attend, layerNorm, splitHeads } from './model';
+import { AttentionModel, ForwardCapture, TensorBag, activation, attend, layerNorm, linear, splitHeads, runCaptured } from './model';
 
 interface Gpt2Layer {
   ln1: [tf.Tensor1D, tf.Tensor1D];
-  attnW: tf.Tensor2D;
-  attnB: tf.Tensor1D;
+  /** c_attn cut into its q, k and v parts at load: three matmuls cost what one did, and no split per run. */
+  qkvW: tf.Tensor2D[];
+  qkvB: tf.Tensor1D[];
   projW: tf.Tensor2D;
   projB: tf.Tensor1D;
   ln2: [tf.Tensor1D, tf.Tensor1D];
@@ -20,7 +21,8 @@ interface Gpt2Layer {
 export class Gpt2Model implements AttentionModel {
   private readonly bag: TensorBag;
   private readonly wte: tf.Tensor2D;
-  private readonly wpe: tf.Tensor2D;
+  /** Position embeddings kept in JS too: the first T rows upload quicker than wasm's slice copies. */
+  private readonly wpe: Float32Array;
   private readonly layers: Gpt2Layer[] = [];
 
   constructor(readonly config: ModelConfig, store: WeightStore) {
@@ -29,13 +31,13 @@ export class Gpt2Model implements AttentionModel {
     const b = this.bag;
     try {
       this.wte = b.load('wte.weight', [vocabSize, c]) as tf.Tensor2D;
-      this.wpe = b.load('wpe.weight', [maxPositions, c]) as tf.Tensor2D;
+      this.wpe = b.load('wpe.weight', [maxPositions, c]).dataSync() as Float32Array;
       for (let i = 0; i < layers; i++) {
         const p = `h.${i}.`;
         this.layers.push({
           ln1: [b.load(p + 'ln_1.weight', [c]) as tf.Tensor1D, b.load(p + 'ln_1.bias', [c]) as tf.Tensor1D],
-          attnW: b.load(p + 'attn.c_attn.weight', [c, 3 * c]) as tf.Tensor2D,
-          attnB: b.load(p + 'attn.c_attn.bias', [3 * c]) as tf.Tensor1D,
+          qkvW: b.loadSplit(p + 'attn.c_attn.weight', [c, 3 * c], 3) as tf.Tensor2D[],
+          qkvB: b.loadSplit(p + 'attn.c_attn.bias', [3 * c], 3) as tf.Tensor1D[],
           projW: b.load(p + 'attn.c_proj.weight', [c, c]) as tf.Tensor2D,
           projB: b.load(p + 'attn.c_proj.bias', [c]) as tf.Tensor1D,
           ln2: [b.load(p + 'ln_2.weight', [c]) as tf.Tensor1D, b.load(p + 'ln_2.bias', [c]) as tf.Tensor1D],
@@ -53,22 +55,19 @@ export class Gpt2Model implements AttentionModel {
 
   forward(ids: number[]): ForwardCapture {
     const { heads, headDim, hidden, eps, activation: act } = this.config;
-    return tf.tidy(() => {
-      const capture = new CaptureCollector();
+    return runCaptured((capture) => {
       const t = ids.length;
-      let x = tf.gather(this.wte, tf.tensor1d(ids, 'int32')).add(this.wpe.slice([0, 0], [t, hidden])) as tf.Tensor2D;
+      let x = tf.gather(this.wte, tf.tensor1d(ids, 'int32')).add(tf.tensor2d(this.wpe.subarray(0, t * hidden), [t, hidden])) as tf.Tensor2D;
       this.layers.forEach((layer, i) => {
         const h = layerNorm(x, layer.ln1[0], layer.ln1[1], eps);
-        const qkv = h.matMul(layer.attnW).add(layer.attnB) as tf.Tensor2D;
-        const [q, k, v] = tf.split(qkv, 3, 1) as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
-        const context = attend(splitHeads(q, heads, headDim), splitHeads(k, heads, headDim), splitHeads(v, heads, headDim), true, capture);
+        const [q, k, v] = layer.qkvW.map((w, j) => splitHeads(linear(h, w, layer.qkvB[j]), heads, headDim));
+        const context = attend(q, k, v, true, capture);
         // The last layer's MLP does not change any attention: skip it.
         if (i === this.layers.length - 1) return;
-        x = x.add(context.matMul(layer.projW).add(layer.projB));
-        const m = activation(act, layerNorm(x, layer.ln2[0], layer.ln2[1], eps).matMul(layer.fcW).add(layer.fcB) as tf.Tensor2D);
-        x = x.add(m.matMul(layer.fcProjW).add(layer.fcProjB));
+        x = x.add(linear(context, layer.projW, layer.projB));
+        const m = activation(act, linear(layerNorm(x, layer.ln2[0], layer.ln2[1], eps), layer.fcW, layer.fcB));
+        x = x.add(linear(m, layer.fcProjW, layer.fcProjB));
       });
-      return capture.read();
     });
   }
 

@@ -2,7 +2,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { ModelConfig } from '../config';
 import type { WeightStore } from '../weights';
-import { AttentionModel, CaptureCollector, ForwardCapture, TensorBag, activation, attend, repeatKv, rmsNorm, splitHeads } from './model';
+import { AttentionModel, ForwardCapture, TensorBag, activation, attend, repeatKv, rmsNorm, splitHeads, runCaptured } from './model';
 
 interface Projection {
   w: tf.Tensor2D;
@@ -84,8 +84,7 @@ export class LlamaModel implements AttentionModel {
 
   forward(ids: number[]): ForwardCapture {
     const { heads, kvHeads, headDim, eps, ropeTheta, activation: act } = this.config;
-    return tf.tidy(() => {
-      const capture = new CaptureCollector();
+    return runCaptured((capture) => {
       const { cos, sin } = ropeTables(ids.length, headDim, ropeTheta);
       const lin = (x: tf.Tensor2D, p: Projection) => (p.b ? x.matMul(p.w).add(p.b) : x.matMul(p.w)) as tf.Tensor2D;
       let x = tf.gather(this.embed, tf.tensor1d(ids, 'int32')) as tf.Tensor2D;
@@ -101,7 +100,6 @@ export class LlamaModel implements AttentionModel {
         const h2 = rmsNorm(x, layer.postNorm, eps);
         x = x.add(lin(activation(act, lin(h2, layer.gate)).mul(lin(h2, layer.up)) as tf.Tensor2D, layer.down));
       });
-      return capture.read();
     });
   }
 
