@@ -72,6 +72,7 @@ describe('attention on long inputs (per-head path) equals the short-input path a
         }
         assert.ok(maxDiff(context, ref.context) < 1e-4, 'context');
       });
+      capture.dispose();
       assert.strictEqual(tf.memory().numTensors, before, 'no tensor outlives the tidy');
     });
   }

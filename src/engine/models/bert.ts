@@ -61,11 +61,15 @@ export class BertModel implements AttentionModel {
       const emb = tf.gather(this.words, tf.tensor1d(ids, 'int32')).add(this.positions.slice([0, 0], [t, hidden])).add(this.tokenType.slice([0, 0], [1, hidden])) as tf.Tensor2D;
       let x = layerNorm(emb, this.embLn[0], this.embLn[1], eps);
       this.layers.forEach((layer, i) => {
-        const split = (p: [tf.Tensor2D, tf.Tensor1D]) => splitHeads(lin(x, p), heads, headDim);
-        const context = attend(split(layer.q), split(layer.k), split(layer.v), false, capture);
-        if (i === this.layers.length - 1) return;
-        x = layerNorm(x.add(lin(context, layer.out)), layer.ln1[0], layer.ln1[1], eps);
-        x = layerNorm(x.add(lin(activation(act, lin(x, layer.up)), layer.down)), layer.ln2[0], layer.ln2[1], eps);
+        // Each layer in its own tidy: its intermediates are freed before the next one starts.
+        x = tf.tidy(() => {
+          const split = (p: [tf.Tensor2D, tf.Tensor1D]) => splitHeads(lin(x, p), heads, headDim);
+          const context = attend(split(layer.q), split(layer.k), split(layer.v), false, capture);
+          if (i === this.layers.length - 1) return x;
+          x = layerNorm(x.add(lin(context, layer.out)), layer.ln1[0], layer.ln1[1], eps);
+          x = layerNorm(x.add(lin(activation(act, lin(x, layer.up)), layer.down)), layer.ln2[0], layer.ln2[1], eps);
+          return x;
+        });
       });
     });
   }

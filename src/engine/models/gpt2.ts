@@ -59,14 +59,18 @@ export class Gpt2Model implements AttentionModel {
       const t = ids.length;
       let x = tf.gather(this.wte, tf.tensor1d(ids, 'int32')).add(tf.tensor2d(this.wpe.subarray(0, t * hidden), [t, hidden])) as tf.Tensor2D;
       this.layers.forEach((layer, i) => {
-        const h = layerNorm(x, layer.ln1[0], layer.ln1[1], eps);
-        const [q, k, v] = layer.qkvW.map((w, j) => splitHeads(linear(h, w, layer.qkvB[j]), heads, headDim));
-        const context = attend(q, k, v, true, capture);
-        // The last layer's MLP does not change any attention: skip it.
-        if (i === this.layers.length - 1) return;
-        x = x.add(linear(context, layer.projW, layer.projB));
-        const m = activation(act, linear(layerNorm(x, layer.ln2[0], layer.ln2[1], eps), layer.fcW, layer.fcB));
-        x = x.add(linear(m, layer.fcProjW, layer.fcProjB));
+        // Each layer in its own tidy: its intermediates are freed before the next one starts.
+        x = tf.tidy(() => {
+          const h = layerNorm(x, layer.ln1[0], layer.ln1[1], eps);
+          const [q, k, v] = layer.qkvW.map((w, j) => splitHeads(linear(h, w, layer.qkvB[j]), heads, headDim));
+          const context = attend(q, k, v, true, capture);
+          // The last layer's MLP does not change any attention: skip it.
+          if (i === this.layers.length - 1) return x;
+          x = x.add(linear(context, layer.projW, layer.projB));
+          const m = activation(act, linear(layerNorm(x, layer.ln2[0], layer.ln2[1], eps), layer.fcW, layer.fcB));
+          x = x.add(linear(m, layer.fcProjW, layer.fcProjB));
+          return x;
+        });
       });
     });
   }

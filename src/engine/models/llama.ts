@@ -89,16 +89,20 @@ export class LlamaModel implements AttentionModel {
       const lin = (x: tf.Tensor2D, p: Projection) => (p.b ? x.matMul(p.w).add(p.b) : x.matMul(p.w)) as tf.Tensor2D;
       let x = tf.gather(this.embed, tf.tensor1d(ids, 'int32')) as tf.Tensor2D;
       this.layers.forEach((layer, i) => {
-        const h = rmsNorm(x, layer.inputNorm, eps);
-        const q = applyRope(splitHeads(lin(h, layer.q), heads, headDim), cos, sin);
-        const k = applyRope(splitHeads(lin(h, layer.k), kvHeads, headDim), cos, sin);
-        const v = splitHeads(lin(h, layer.v), kvHeads, headDim);
-        const groups = heads / kvHeads;
-        const context = attend(q, repeatKv(k, groups), repeatKv(v, groups), true, capture);
-        if (i === this.layers.length - 1) return;
-        x = x.add(lin(context, layer.o));
-        const h2 = rmsNorm(x, layer.postNorm, eps);
-        x = x.add(lin(activation(act, lin(h2, layer.gate)).mul(lin(h2, layer.up)) as tf.Tensor2D, layer.down));
+        // Each layer in its own tidy: its intermediates are freed before the next one starts.
+        x = tf.tidy(() => {
+          const h = rmsNorm(x, layer.inputNorm, eps);
+          const q = applyRope(splitHeads(lin(h, layer.q), heads, headDim), cos, sin);
+          const k = applyRope(splitHeads(lin(h, layer.k), kvHeads, headDim), cos, sin);
+          const v = splitHeads(lin(h, layer.v), kvHeads, headDim);
+          const groups = heads / kvHeads;
+          const context = attend(q, repeatKv(k, groups), repeatKv(v, groups), true, capture);
+          if (i === this.layers.length - 1) return x;
+          x = x.add(lin(context, layer.o));
+          const h2 = rmsNorm(x, layer.postNorm, eps);
+          x = x.add(lin(activation(act, lin(h2, layer.gate)).mul(lin(h2, layer.up)) as tf.Tensor2D, layer.down));
+          return x;
+        });
       });
     });
   }

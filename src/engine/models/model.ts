@@ -24,11 +24,21 @@ export interface AttentionModel {
   dispose(): void;
 }
 
-/** Layer tensors captured during one forward pass, read off in one go at the end. */
+/**
+ * Layer tensors captured during one forward pass, read off in one go at the end. Captured tensors are
+ * kept out of tf.tidy (each layer runs in its own tidy, so its other tensors are freed as it ends) and
+ * disposed by dispose().
+ */
 export class CaptureCollector {
   private readonly parts: Record<keyof ForwardCapture, tf.Tensor[]> = { q: [], k: [], v: [], scores: [], weights: [] };
   add(part: keyof ForwardCapture, t: tf.Tensor): void {
-    this.parts[part].push(t);
+    this.parts[part].push(tf.keep(t));
+  }
+  dispose(): void {
+    for (const ts of Object.values(this.parts)) {
+      tf.dispose(ts);
+      ts.length = 0;
+    }
   }
   read(): ForwardCapture {
     // A fresh copy, never a view over backend memory: callers transfer these buffers to other threads.
@@ -55,15 +65,20 @@ export class CaptureCollector {
 /**
  * Runs one forward pass inside tf.tidy and returns its captures. The captures are read inside the tidy
  * but not returned from it: tidy walks whatever it returns key by key, which for the megabytes of
- * Float32Array in a capture cost seconds (most of a GPT-2-small forward pass).
+ * Float32Array in a capture cost seconds (most of a GPT-2-small forward pass). Models should run each
+ * layer in a tf.tidy of its own, so that a long input's intermediates do not pile up in the wasm heap.
  */
 export function runCaptured(body: (capture: CaptureCollector) => void): ForwardCapture {
   const capture = new CaptureCollector();
   let result: ForwardCapture | undefined;
-  tf.tidy(() => {
-    body(capture);
-    result = capture.read();
-  });
+  try {
+    tf.tidy(() => {
+      body(capture);
+      result = capture.read();
+    });
+  } finally {
+    capture.dispose();
+  }
   if (!result) throw new Error('the forward pass produced no captures');
   return result;
 }
