@@ -4,7 +4,7 @@
  */
 import { Worker } from 'worker_threads';
 import type { AttentionTrace } from '../engine/trace';
-import type { ErrorKind, FromWorker, RunRequest, ToWorker } from './workerMessages';
+import type { ErrorKind, FromWorker, RunRequest, ToWorker, WorkerMemory } from './workerMessages';
 
 export class RunError extends Error {
   constructor(message: string, readonly kind: ErrorKind | 'cancelled' | 'crashed' | 'timeout') {
@@ -16,6 +16,8 @@ export class RunError extends Error {
 export interface RunResult {
   trace: AttentionTrace;
   millis: { load: number; run: number };
+  /** The worker's tensors after the run (weights of cached models included). */
+  memory?: WorkerMemory;
 }
 
 export interface RunOptions {
@@ -101,7 +103,7 @@ export class ModelWorker {
       return;
     }
     this.settle();
-    if (message.type === 'result') pending.resolve({ trace: message.trace, millis: message.millis });
+    if (message.type === 'result') pending.resolve({ trace: message.trace, millis: message.millis, memory: message.memory });
     else pending.reject(new RunError(message.message, message.kind));
   }
 

@@ -3,6 +3,7 @@
  * own thread never computes. Loaded models are cached (the last few, by folder and weights file).
  */
 import { parentPort } from 'worker_threads';
+import * as tf from '@tensorflow/tfjs-core';
 import { defaultWasmDir, initWasmBackend } from '../engine/backend';
 import { LoadedModel, ModelLoadError, loadModelFromDir } from '../engine/loadModel';
 import { InputError, runTrace } from '../engine/runTrace';
@@ -54,7 +55,8 @@ parentPort?.on('message', async (message: ToWorker) => {
     const trace = runTrace(loaded, request.text, { ids: request.ids, maxTokens: request.maxTokens });
     const t2 = performance.now();
     const buffers = [trace.q, trace.k, trace.v, trace.scores, trace.weights].map((a) => a.buffer as ArrayBuffer);
-    post({ type: 'result', requestId, trace, millis: { load: t1 - t0, run: t2 - t1 } }, buffers);
+    const { numTensors: tensors, numBytes: tensorBytes } = tf.memory();
+    post({ type: 'result', requestId, trace, millis: { load: t1 - t0, run: t2 - t1 }, memory: { tensors, tensorBytes } }, buffers);
   } catch (err) {
     post({ type: 'error', requestId, kind: kindOf(err), message: (err as Error).message ?? String(err) });
   }

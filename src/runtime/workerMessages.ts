@@ -16,7 +16,13 @@ export type ToWorker = { type: 'run'; requestId: number; request: RunRequest };
 
 export type ErrorKind = 'input' | 'model' | 'internal';
 
+/** The worker's tfjs memory after a run (cached model weights included): for leak checks and benchmarks. */
+export interface WorkerMemory {
+  tensors: number;
+  tensorBytes: number;
+}
+
 export type FromWorker =
   | { type: 'progress'; requestId: number; message: string }
-  | { type: 'result'; requestId: number; trace: AttentionTrace; millis: { load: number; run: number } }
+  | { type: 'result'; requestId: number; trace: AttentionTrace; millis: { load: number; run: number }; memory: WorkerMemory }
   | { type: 'error'; requestId: number; kind: ErrorKind; message: string };

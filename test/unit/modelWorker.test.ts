@@ -86,4 +86,51 @@ describe('model worker thread', function () {
       worker.dispose();
     }
   });
+
+  it('keeps its tensor count flat over 200 runs (texts of different lengths, errors in between)', async function () {
+    this.timeout(120_000);
+    const worker = new ModelWorker(workerScript);
+    try {
+      const first = await worker.run({ modelDir: random.dir, text: SAMPLE_ZH });
+      assert.ok(first.memory && first.memory.tensors > 0, 'the worker reports its tensors');
+      const texts = [SAMPLE_ZH, '程序员', 'def add(a, b): return a + b', SAMPLE_ZH.repeat(3)];
+      let last = first;
+      for (let i = 1; i < 200; i++) {
+        if (i % 50 === 0) await assert.rejects(worker.run({ modelDir: random.dir, text: ' ' }), (e: RunError) => e.kind === 'input');
+        last = await worker.run({ modelDir: random.dir, text: texts[i % texts.length], maxTokens: 100 });
+      }
+      assert.deepStrictEqual(last.memory, first.memory, 'the same tensors and bytes after 200 runs as after the first');
+    } finally {
+      worker.dispose();
+    }
+  });
+
+  it('cancelling the running request leaves the queued one to run; cancelling a queued one never starts it', async () => {
+    const worker = new ModelWorker(workerScript);
+    try {
+      const a = new AbortController();
+      const b = new AbortController();
+      const first = worker.run({ modelDir: random.dir, text: SAMPLE_ZH }, { signal: a.signal, onProgress: () => a.abort() });
+      const second = worker.run({ modelDir: random.dir, text: '福州' });
+      const third = worker.run({ modelDir: random.dir, text: '北京' }, { signal: b.signal });
+      b.abort();
+      await assert.rejects(first, (e: RunError) => e.kind === 'cancelled');
+      assert.strictEqual((await second).trace.tokens.length, 2);
+      await assert.rejects(third, (e: RunError) => e.kind === 'cancelled');
+      assert.strictEqual((await worker.run({ modelDir: random.dir, text: '程序员' })).trace.tokens.length, 3);
+    } finally {
+      worker.dispose();
+    }
+  });
+
+  it('a run started after dispose() starts a fresh worker', async () => {
+    const worker = new ModelWorker(workerScript);
+    try {
+      await worker.run({ modelDir: random.dir, text: '福州' });
+      worker.dispose();
+      assert.strictEqual((await worker.run({ modelDir: random.dir, text: '北京是' })).trace.tokens.length, 3);
+    } finally {
+      worker.dispose();
+    }
+  });
 });
