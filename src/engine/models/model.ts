@@ -3,6 +3,7 @@
  * the softmax, and the weighted sum of values, with q, k, v, scores and weights captured per head.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 // Registers tensor.add(), .matMul()… (types and runtime) for the chained style used by every model.
 import '@tensorflow/tfjs-core/dist/public/chained_ops/register_all_chained_ops';
 import type { ModelConfig } from '../config';
@@ -42,12 +43,15 @@ export class CaptureCollector {
   }
   read(): ForwardCapture {
     // A fresh copy, never a view over backend memory: callers transfer these buffers to other threads.
-    // Copied part by part into one array (no concat on the backend, no second copy of the whole).
+    // Copied part by part into one array: no concat on the backend, and on wasm straight from its heap
+    // (dataSync would copy each part into a buffer of its own first).
+    const backend = tf.backend();
+    const values = (t: tf.Tensor) => (backend instanceof BackendWasm ? backend.typedArrayFromHeap(t) : t.dataSync()) as Float32Array;
     const read = (ts: tf.Tensor[]) => {
       const out = new Float32Array(ts.reduce((n, t) => n + t.size, 0));
       let offset = 0;
       for (const t of ts) {
-        out.set(t.dataSync() as Float32Array, offset);
+        out.set(values(t), offset);
         offset += t.size;
       }
       return out;
