@@ -320,7 +320,8 @@ window.addEventListener('message', (event: MessageEvent) => {
       break;
     case 'focusToken':
       setFocus(message.index, null);
-      if (vm) views[vm.view].focusToken?.(message.index);
+      // The editor's cursor moved: show it here, but never pull keyboard focus out of the editor.
+      if (vm && document.hasFocus()) views[vm.view].focusToken?.(message.index);
       break;
   }
 });

@@ -82,8 +82,10 @@ for (const theme of ['Default Dark Modern', 'Default Light Modern'] as Theme[]) 
       await yuan.hover();
       await frame.locator('.details-title', { hasText: '员' }).waitFor({ timeout: 10_000 });
       // The weights are drawn on a canvas; the same numbers are in each token's screen-reader label.
-      await frame.locator('[data-labels-for="25"]').waitFor({ state: 'attached', timeout: 10_000 });
-      const labels = await frame.locator('[data-token-index]').evaluateAll((els) => els.map((e) => e.getAttribute('aria-label') ?? ''));
+      const labels = await poll(async () => {
+        const all = await frame.locator('[data-token-index]').evaluateAll((els) => els.map((e) => e.getAttribute('aria-label') ?? ''));
+        return /^程: weight /.test(all[23]) ? all : undefined;
+      }, 'the tokens\' labels to carry 员\'s weights', 10_000);
       const weights = labels.map((l) => Number(/weight (\d\.\d+)$/.exec(l)?.[1] ?? NaN));
       assert.match(labels[23], /^程: weight \d\.\d{3}$/);
       assert.match(labels[24], /^序: weight \d\.\d{3}$/);
