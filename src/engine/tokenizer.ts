@@ -214,6 +214,21 @@ export class TextTokenizer {
       }
       return -1;
     };
+    const isHan = (p: number) => /\p{Script=Han}/u.test(String.fromCodePoint(text.codePointAt(from[p]) ?? 0));
+    /** Ends an unknown token that starts at byte `start` after its word; returns the byte after it. */
+    const closeUnknownAtWord = (span: TokenSpan, start: number): number => {
+      let q = start;
+      if (q < bytes.length && isHan(q)) {
+        while (q < bytes.length && from[q] === from[start]) q++;
+      } else {
+        while (q < bytes.length && !isSpace(bytes[q]) && !isHan(q)) q++;
+      }
+      if (q > start) {
+        span.end = to[q - 1];
+        span.text = text.slice(span.start, span.end) || span.text;
+      }
+      return q;
+    };
     const spans: TokenSpan[] = [];
     let cursor = 0;
     let pendingUnknown: TokenSpan | null = null;
@@ -225,6 +240,9 @@ export class TextTokenizer {
         const span: TokenSpan = { text: tokens[i], id: ids[i], start: original(cursor), end: original(cursor), special };
         spans.push(span);
         if (!special) {
+          // Two unknowns in a row: the first one takes one word (or one Han character, which BERT-style
+          // tokenizers split off on their own) and the next starts after it.
+          if (pendingUnknown) cursor = closeUnknownAtWord(pendingUnknown, cursor);
           while (cursor < bytes.length && isSpace(bytes[cursor])) cursor++;
           span.start = span.end = original(cursor);
           pendingUnknown = span;
