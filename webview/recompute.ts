@@ -16,25 +16,18 @@ export const DEFAULT_WHAT_IF: WhatIf = { scale: true, temperature: 1, causal: tr
 
 let backendReady: Promise<string> | undefined;
 
-/**
- * `auto` (the default): WebGL when it works (SwiftShader counts, for tests), else the pure-JS cpu backend.
- * `webgl`: WebGL or nothing (the panel then shows the model's weights). `cpu`: never touches the GPU.
- * The first call decides; later calls get the same backend.
- */
-export function initRecomputeBackend(preference: 'auto' | 'webgl' | 'cpu' = 'auto'): Promise<string> {
+/** Picks WebGL when it works (SwiftShader counts, for tests), else the pure-JS cpu backend. */
+export function initRecomputeBackend(): Promise<string> {
   if (!backendReady) {
     backendReady = (async () => {
       tf.env().set('SOFTWARE_WEBGL_ENABLED', true);
-      if (preference !== 'cpu') {
-        try {
-          if (await tf.setBackend('webgl')) {
-            await tf.ready();
-            return 'webgl';
-          }
-        } catch {
-          // fall through to cpu
+      try {
+        if (await tf.setBackend('webgl')) {
+          await tf.ready();
+          return 'webgl';
         }
-        if (preference === 'webgl') throw new Error('WebGL is not available (qkvLens.backend is "webgl")');
+      } catch {
+        // fall through to cpu
       }
       await tf.setBackend('cpu');
       await tf.ready();

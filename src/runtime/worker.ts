@@ -7,7 +7,6 @@ import * as tf from '@tensorflow/tfjs-core';
 import { defaultWasmDir, initWasmBackend } from '../engine/backend';
 import { LoadedModel, ModelLoadError, loadModelFromDir } from '../engine/loadModel';
 import { InputError, runTrace } from '../engine/runTrace';
-import { TokenizerError } from '../engine/tokenizer';
 import type { ErrorKind, FromWorker, ToWorker } from './workerMessages';
 
 const CACHE_SIZE = 4;
@@ -39,7 +38,7 @@ function cachedModel(dir: string, weightsFile: string | undefined, name: string 
 
 function kindOf(err: unknown): ErrorKind {
   if (err instanceof InputError) return 'input';
-  if (err instanceof ModelLoadError || err instanceof TokenizerError) return 'model';
+  if (err instanceof ModelLoadError) return 'model';
   return 'internal';
 }
 
