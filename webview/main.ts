@@ -4,7 +4,7 @@
  * settings (checked against a live GPU recompute, shown in the footer), a live recompute otherwise.
  */
 import type { ExportFormat } from '../src/shared/protocol';
-import { Analysis, parseToWebview } from '../src/shared/protocol';
+import { Analysis, LessonState, RecomputeBackend, parseToWebview } from '../src/shared/protocol';
 import { UI_STRINGS, UiStrings, format } from '../src/shared/strings';
 import { Controls } from './controls';
 import { exportView } from './export/exporter';
@@ -271,6 +271,50 @@ function showAnalysis(analysis: Analysis): void {
   scheduleCheck();
 }
 
+/** A step of the guided lesson: the same changes the tabs and controls make, all at once. */
+function applyLesson(lesson: LessonState): void {
+  if (lesson.whatIf) whatIf = { ...lesson.whatIf };
+  wanted.view = lesson.view;
+  wanted.layer = lesson.layer ?? wanted.layer;
+  wanted.head = lesson.head ?? wanted.head;
+  wanted.focused = lesson.token ?? null;
+  wanted.key = lesson.key ?? null;
+  if (!vm) return;
+  hideTooltip();
+  const { layers, heads } = vm.analysis.trace.model;
+  vm.layer = wanted.layer = Math.min(wanted.layer, layers - 1);
+  vm.view = wanted.view;
+  vm.whatIf = whatIf;
+  vm.store = new WeightStore(vm.analysis.trace, backend, whatIf, log);
+  // Cleared so that setFocus below tells the editor the new layer and head even for the same token.
+  vm.focused = vm.key = null;
+  tabBar?.select(vm.view);
+  controls.render(vm);
+  setHead(Math.min(wanted.head, heads - 1));
+  setFocus(wanted.focused, wanted.key);
+  scheduleCheck();
+}
+
+let recomputeStarted = false;
+/** Starts the live recompute once, on the backend the host's `qkvLens.backend` setting names. */
+function startRecompute(preference: RecomputeBackend): void {
+  if (recomputeStarted) return;
+  recomputeStarted = true;
+  initRecomputeBackend(preference)
+    .then((name) => {
+      backend = name;
+      document.body.dataset.recomputeBackend = name;
+      if (!vm) return;
+      vm.store = new WeightStore(vm.analysis.trace, backend, vm.whatIf, log);
+      if (!vm.store.atModelSettings) refresh();
+      scheduleCheck();
+    })
+    .catch((err: Error) => {
+      log(`no tfjs backend for live recompute: ${err.message}`);
+      renderCheck();
+    });
+}
+
 function showEmpty(): void {
   const p = el('p', 'empty');
   p.textContent = strings.empty;
@@ -299,13 +343,20 @@ window.addEventListener('message', (event: MessageEvent) => {
     case 'init':
       strings = message.strings;
       document.documentElement.lang = message.locale;
+      // The setting picks the first view of a new panel; a restored panel keeps the one it had.
+      if (!saved && !vm && message.defaultView) wanted.view = message.defaultView;
+      startRecompute(message.backend ?? 'auto');
       if (vm) {
         vm.strings = strings;
         renderAll();
       } else showEmpty();
       break;
     case 'analysis':
+      startRecompute('auto');
       showAnalysis(message.analysis);
+      break;
+    case 'lesson':
+      applyLesson(message);
       break;
     case 'status': {
       document.body.dataset.status = message.status;
@@ -350,18 +401,5 @@ new ResizeObserver(() => {
   }, 120);
 }).observe(panel);
 
-initRecomputeBackend()
-  .then((name) => {
-    backend = name;
-    document.body.dataset.recomputeBackend = name;
-    if (!vm) return;
-    vm.store = new WeightStore(vm.analysis.trace, backend, vm.whatIf, log);
-    if (!vm.store.atModelSettings) refresh();
-    scheduleCheck();
-  })
-  .catch((err: Error) => {
-    log(`no tfjs backend for live recompute: ${err.message}`);
-    renderCheck();
-  });
 showEmpty();
 post({ type: 'ready' });

@@ -16,18 +16,25 @@ export const DEFAULT_WHAT_IF: WhatIf = { scale: true, temperature: 1, causal: tr
 
 let backendReady: Promise<string> | undefined;
 
-/** Picks WebGL when it works (SwiftShader counts, for tests), else the pure-JS cpu backend. */
-export function initRecomputeBackend(): Promise<string> {
+/**
+ * `auto` (the default): WebGL when it works (SwiftShader counts, for tests), else the pure-JS cpu backend.
+ * `webgl`: WebGL or nothing (the panel then shows the model's weights). `cpu`: never touches the GPU.
+ * The first call decides; later calls get the same backend.
+ */
+export function initRecomputeBackend(preference: 'auto' | 'webgl' | 'cpu' = 'auto'): Promise<string> {
   if (!backendReady) {
     backendReady = (async () => {
       tf.env().set('SOFTWARE_WEBGL_ENABLED', true);
-      try {
-        if (await tf.setBackend('webgl')) {
-          await tf.ready();
-          return 'webgl';
+      if (preference !== 'cpu') {
+        try {
+          if (await tf.setBackend('webgl')) {
+            await tf.ready();
+            return 'webgl';
+          }
+        } catch {
+          // fall through to cpu
         }
-      } catch {
-        // fall through to cpu
+        if (preference === 'webgl') throw new Error('WebGL is not available (qkvLens.backend is "webgl")');
       }
       await tf.setBackend('cpu');
       await tf.ready();

@@ -12,9 +12,10 @@ import { ModelChoice, currentModel } from '../models/modelChoice';
 import { AttentionDecorations, DecorationTarget, tokenAtOffset } from '../editor/attentionDecorations';
 import type { HoverSource } from '../editor/attentionHover';
 import { saveExport } from '../panel/exportFile';
+import { RunStatusBar } from './runStatusBar';
 
 /** What the current analysis was run on. */
-interface AnalysisSource {
+export interface AnalysisSource {
   uri: vscode.Uri;
   version: number;
   /** Document offset of the analysed text's first character. */
@@ -34,10 +35,14 @@ export class AttentionController implements PanelEvents, HoverSource, vscode.Dis
   /** The layer and head the panel shows (head -1: mean of heads); the editor paints the same. */
   private view = { layer: 0, head: 0 };
   private stale = false;
+  /** The source of the analysis the panel shows (set when it arrives, unlike `source`, set when a run starts). */
+  private shown: AnalysisSource | undefined;
+  private readonly statusBar = new RunStatusBar();
 
   constructor(private readonly context: vscode.ExtensionContext, private readonly worker: ModelWorker, private readonly log: vscode.LogOutputChannel) {
     this.disposables.push(
       this.decorations,
+      this.statusBar,
       vscode.workspace.onDidChangeTextDocument((e) => {
         if (this.source && e.document.uri.toString() === this.source.uri.toString() && e.contentChanges.length && !this.stale) {
           // Offsets no longer match the text: never paint colours on the wrong characters.
@@ -56,6 +61,16 @@ export class AttentionController implements PanelEvents, HoverSource, vscode.Dis
 
   get currentSource(): AnalysisSource | undefined {
     return this.source;
+  }
+
+  /** What the panel shows now, unless its text changed since (the lesson reuses it instead of running again). */
+  get shownSource(): Readonly<AnalysisSource> | undefined {
+    return this.panel && !this.stale ? this.shown : undefined;
+  }
+
+  /** Analyses `range` of `document` with `model` at training checkpoint `stage` (default: its last): the lesson's entry. */
+  async showAttentionOn(document: vscode.TextDocument, range: vscode.Range, model: ModelChoice, stage = model.stages.at(-1)?.step): Promise<void> {
+    await this.run({ uri: document.uri, version: document.version, baseOffset: document.offsetAt(range.start), text: document.getText(range), model, stage });
   }
 
   async showAttention(editor = vscode.window.activeTextEditor): Promise<void> {
@@ -111,6 +126,7 @@ export class AttentionController implements PanelEvents, HoverSource, vscode.Dis
     this.decorations.clear();
     panel.setStale(false);
     panel.setStatus('loading');
+    this.statusBar.show('loading', source.model.name);
     const maxTokens = vscode.workspace.getConfiguration('qkvLens').get<number>('maxTokens', 512);
     const weightsFile = source.model.stages.find((s) => s.step === source.stage)?.file;
     const fileName = path.basename(source.uri.fsPath || source.uri.path);
@@ -128,6 +144,7 @@ export class AttentionController implements PanelEvents, HoverSource, vscode.Dis
                 const message = stage === 'loading' ? vscode.l10n.t('Loading the model…') : vscode.l10n.t('Running the model…');
                 progress.report({ message });
                 panel.setStatus(stage === 'loading' ? 'loading' : 'running');
+                this.statusBar.show(stage === 'loading' ? 'loading' : 'running', source.model.name);
               },
             },
           );
@@ -148,6 +165,7 @@ export class AttentionController implements PanelEvents, HoverSource, vscode.Dis
         millis,
       };
       panel.showAnalysis(analysis);
+      this.shown = source;
       panel.setStatus('idle');
       this.persistRequest(source);
     } catch (err) {
@@ -163,7 +181,10 @@ export class AttentionController implements PanelEvents, HoverSource, vscode.Dis
       if (error.kind === 'input') void vscode.window.showWarningMessage(message);
       else void vscode.window.showErrorMessage(message);
     } finally {
-      if (this.running === abort) this.running = undefined;
+      if (this.running === abort) {
+        this.running = undefined;
+        this.statusBar.hide();
+      }
     }
   }
 
@@ -239,6 +260,7 @@ export class AttentionController implements PanelEvents, HoverSource, vscode.Dis
   onDispose(panel: AttentionPanel): void {
     if (this.panel === panel) {
       this.panel = undefined;
+      this.shown = undefined;
       this.decorations.clear();
       this.running?.abort();
     }

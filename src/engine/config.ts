@@ -58,6 +58,16 @@ const FAMILY: Record<string, Architecture> = {
   mistral: 'llama',
 };
 
+/** Activations the engine implements (models/model.ts); anything else is refused when the config is read, not mid-run. */
+const ACTIVATIONS = ['gelu_new', 'gelu_pytorch_tanh', 'gelu_fast', 'gelu', 'silu', 'swish', 'relu'];
+
+function activationName(value: unknown): string {
+  if (typeof value !== 'string' || !ACTIVATIONS.includes(value)) {
+    throw new ModelConfigError(`config.json: activation ${typeof value === 'string' ? `"${value.slice(0, 100)}"` : '(not a name)'} is not supported (${ACTIVATIONS.join(', ')})`);
+  }
+  return value;
+}
+
 export function parseModelConfig(raw: unknown): ModelConfig {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new ModelConfigError('config.json is not a JSON object');
   const cfg = raw as Json;
@@ -77,7 +87,7 @@ export function parseModelConfig(raw: unknown): ModelConfig {
   const ropeScaling = (typeof text.rope_scaling === 'object' && text.rope_scaling !== null ? text.rope_scaling : {}) as Json;
   const ropeType = rope.rope_type ?? ropeScaling.rope_type ?? ropeScaling.type;
   if (architecture === 'llama' && ropeType !== undefined && ropeType !== 'default') {
-    throw new ModelConfigError(`RoPE scaling "${String(ropeType)}" is not supported yet (only default RoPE)`);
+    throw new ModelConfigError(`RoPE scaling ${typeof ropeType === 'string' ? `"${ropeType}"` : '(not a name)'} is not supported yet (only default RoPE)`);
   }
   const extras = (typeof cfg.qkv_lens === 'object' && cfg.qkv_lens !== null ? cfg.qkv_lens : {}) as Record<string, unknown>;
   return {
@@ -92,7 +102,7 @@ export function parseModelConfig(raw: unknown): ModelConfig {
     vocabSize: positiveInt(num(text, ['vocab_size']), 'vocabulary size'),
     maxPositions: positiveInt(num(text, ['n_positions', 'max_position_embeddings', 'n_ctx'], 2048), 'max positions'),
     eps: num(text, ['layer_norm_epsilon', 'layer_norm_eps', 'rms_norm_eps'], 1e-5),
-    activation: String(text.activation_function ?? text.hidden_act ?? (architecture === 'gpt2' ? 'gelu_new' : 'gelu')),
+    activation: activationName(text.activation_function ?? text.hidden_act ?? (architecture === 'gpt2' ? 'gelu_new' : 'gelu')),
     causal: architecture !== 'bert',
     ropeTheta: typeof rope.rope_theta === 'number' ? rope.rope_theta : num(text, ['rope_theta'], 10000),
     attentionBias: modelType === 'qwen2' || text.attention_bias === true,

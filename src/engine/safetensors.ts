@@ -184,6 +184,7 @@ export interface SafetensorsSource {
 export function readHeaderBytes(source: SafetensorsSource): Uint8Array {
   if (source.size < 8) return source.read(0, source.size);
   const prefix = source.read(0, 8);
+  if (prefix.length < 8) return prefix; // the file shrank since its size was taken: the parser says so
   const view = new DataView(prefix.buffer, prefix.byteOffset, 8);
   const length = view.getUint32(0, true);
   if (view.getUint32(4, true) !== 0 || length > MAX_HEADER_BYTES) return prefix; // the parser says why

@@ -40,12 +40,43 @@ function byteLevelDecoder(): Map<string, number> {
 const BYTE_LEVEL = byteLevelDecoder();
 const utf8 = new TextEncoder();
 
+/** Whether any object under `node` has this "type"; iterative, so a hostile file nested a million deep cannot overflow the stack. */
 function mentionsType(node: unknown, type: string): boolean {
-  if (Array.isArray(node)) return node.some((n) => mentionsType(n, type));
-  if (typeof node !== 'object' || node === null) return false;
-  const obj = node as Json;
-  if (obj.type === type) return true;
-  return Object.values(obj).some((v) => typeof v === 'object' && mentionsType(v, type));
+  const stack: unknown[] = [node];
+  while (stack.length) {
+    const n = stack.pop();
+    if (Array.isArray(n)) stack.push(...n);
+    else if (typeof n === 'object' && n !== null) {
+      if ((n as Json).type === type) return true;
+      stack.push(...Object.values(n as Json));
+    }
+  }
+  return false;
+}
+
+/**
+ * The tokenizer library keeps its vocabulary in an array indexed by id and walks all of it, so one token
+ * with id 2^31 in a hostile tokenizer.json cost minutes. Real vocabularies are dense: ids stay below a
+ * few times their size.
+ */
+function checkTokenIds(json: Json, model: Json): void {
+  let count = 0;
+  let maxId = -1;
+  const see = (id: unknown, what: string) => {
+    if (!Number.isSafeInteger(id) || (id as number) < 0) throw new TokenizerError(`tokenizer.json: ${what} has id ${typeof id === 'number' ? id : `of type ${Array.isArray(id) ? 'array' : typeof id}`}, not a non-negative integer`);
+    count++;
+    maxId = Math.max(maxId, id as number);
+  };
+  if (Array.isArray(model.vocab)) {
+    // Unigram: [piece, score] pairs whose ids are their positions; anything else here is read as ids.
+    for (const entry of model.vocab as unknown[]) {
+      if (Array.isArray(entry)) count++;
+      else see(entry, 'a vocabulary entry');
+    }
+  } else if (typeof model.vocab === 'object' && model.vocab !== null) for (const [token, id] of Object.entries(model.vocab as Json)) see(id, `token "${token.slice(0, 40)}"`);
+  if (Array.isArray(json.added_tokens)) for (const t of json.added_tokens as unknown[]) if (typeof t === 'object' && t !== null) see((t as Json).id, 'an added token');
+  const limit = Math.min(4 * count + 65_536, 1 << 22);
+  if (maxId >= limit) throw new TokenizerError(`tokenizer.json: token id ${maxId} is far beyond the ${count} tokens of the vocabulary; the file is corrupt`);
 }
 
 export interface Encoded {
@@ -78,24 +109,35 @@ export class TextTokenizer {
     if (!model || typeof model.type !== 'string') {
       throw new TokenizerError('tokenizer.json has no "model" section with a "type"');
     }
+    checkTokenIds(json, model);
     try {
       this.tok = new Tokenizer(json, (tokenizerConfig ?? {}) as Json);
     } catch (err) {
       throw new TokenizerError(`tokenizer.json could not be loaded: ${(err as Error).message}`);
     }
     this.byteLevel = mentionsType(json.pre_tokenizer, 'ByteLevel') || mentionsType(json.decoder, 'ByteLevel');
-    this.wordPiecePrefix = model.type === 'WordPiece' ? String(model.continuing_subword_prefix ?? '##') : null;
+    this.wordPiecePrefix = model.type === 'WordPiece' ? (typeof model.continuing_subword_prefix === 'string' ? model.continuing_subword_prefix : '##') : null;
     this.metaspace = mentionsType(json.pre_tokenizer, 'Metaspace') || mentionsType(json.normalizer, 'Prepend') || mentionsType(json.decoder, 'Metaspace');
     this.unkToken = typeof model.unk_token === 'string' ? model.unk_token : null;
     this.specialIds = new Set<number>();
     const added = Array.isArray(json.added_tokens) ? (json.added_tokens as Json[]) : [];
     for (const t of added) if (t.special === true && typeof t.id === 'number') this.specialIds.add(t.id);
     const kind = this.byteLevel ? 'byte-level BPE' : String(model.type);
-    this.description = `${kind} (tokenizer.json, ${this.tok.get_vocab(true).size} tokens)`;
+    this.description = `${kind} (tokenizer.json, ${this.vocabSize} tokens)`;
   }
 
   get vocabSize(): number {
-    return this.tok.get_vocab(true).size;
+    return this.guard('read the vocabulary', () => this.tok.get_vocab(true).size);
+  }
+
+  /** Runs a call into the tokenizer library; whatever it throws on a malformed tokenizer.json becomes a TokenizerError. */
+  private guard<T>(what: string, call: () => T): T {
+    try {
+      return call();
+    } catch (err) {
+      if (err instanceof TokenizerError) throw err;
+      throw new TokenizerError(`the tokenizer could not ${what}: ${(err as Error)?.message ?? String(err)}`);
+    }
   }
 
   idOf(token: string): number | undefined {
@@ -104,18 +146,22 @@ export class TextTokenizer {
 
   /** Token ids and exact character ranges. Special tokens (e.g. [CLS]) get an empty range. */
   encode(text: string, addSpecialTokens = true): Encoded {
-    const enc = this.tok.encode(text, { add_special_tokens: addSpecialTokens });
+    const enc = this.guard('tokenize the text', () => this.tok.encode(text, { add_special_tokens: addSpecialTokens }));
+    if (enc.ids.length !== enc.tokens.length || !enc.ids.every((id) => Number.isSafeInteger(id) && id >= 0) || !enc.tokens.every((t) => typeof t === 'string')) {
+      throw new TokenizerError('the tokenizer produced tokens without an id or text; its vocabulary is broken');
+    }
     return { ids: enc.ids, spans: this.align(text, enc.ids, enc.tokens) };
   }
 
   /** Spans for given ids (e.g. from --ids), aligned against their own decoded text. */
   spansForIds(ids: number[]): { text: string; spans: TokenSpan[] } {
+    if (ids.length === 0) return { text: '', spans: [] };
     const tokens = ids.map((id) => {
-      const t = this.tok.id_to_token(id);
-      if (t === undefined) throw new TokenizerError(`token id ${id} is not in the vocabulary`);
+      const t = this.guard('look up a token id', () => this.tok.id_to_token(id));
+      if (typeof t !== 'string') throw new TokenizerError(`token id ${id} is not in the vocabulary`);
       return t;
     });
-    const text = this.tok.decode(ids, { skip_special_tokens: true, clean_up_tokenization_spaces: false });
+    const text = this.guard('decode the ids', () => this.tok.decode(ids, { skip_special_tokens: true, clean_up_tokenization_spaces: false }));
     return { text, spans: this.align(text, ids, tokens) };
   }
 
@@ -168,6 +214,21 @@ export class TextTokenizer {
       }
       return -1;
     };
+    const isHan = (p: number) => /\p{Script=Han}/u.test(String.fromCodePoint(text.codePointAt(from[p]) ?? 0));
+    /** Ends an unknown token that starts at byte `start` after its word; returns the byte after it. */
+    const closeUnknownAtWord = (span: TokenSpan, start: number): number => {
+      let q = start;
+      if (q < bytes.length && isHan(q)) {
+        while (q < bytes.length && from[q] === from[start]) q++;
+      } else {
+        while (q < bytes.length && !isSpace(bytes[q]) && !isHan(q)) q++;
+      }
+      if (q > start) {
+        span.end = to[q - 1];
+        span.text = text.slice(span.start, span.end) || span.text;
+      }
+      return q;
+    };
     const spans: TokenSpan[] = [];
     let cursor = 0;
     let pendingUnknown: TokenSpan | null = null;
@@ -179,6 +240,9 @@ export class TextTokenizer {
         const span: TokenSpan = { text: tokens[i], id: ids[i], start: original(cursor), end: original(cursor), special };
         spans.push(span);
         if (!special) {
+          // Two unknowns in a row: the first one takes one word (or one Han character, which BERT-style
+          // tokenizers split off on their own) and the next starts after it.
+          if (pendingUnknown) cursor = closeUnknownAtWord(pendingUnknown, cursor);
           while (cursor < bytes.length && isSpace(bytes[cursor])) cursor++;
           span.start = span.end = original(cursor);
           pendingUnknown = span;

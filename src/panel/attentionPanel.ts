@@ -3,7 +3,7 @@
  * webview says 'ready'; everything it sends is validated; its UI state survives hiding and reloads.
  */
 import * as vscode from 'vscode';
-import { Analysis, FromWebview, PanelState, RunStatus, ToWebview, parseFromWebview } from '../shared/protocol';
+import { Analysis, FromWebview, LessonState, PANEL_VIEWS, PanelState, PanelView, RECOMPUTE_BACKENDS, RecomputeBackend, RunStatus, ToWebview, parseFromWebview } from '../shared/protocol';
 import { panelHtml } from './webviewHtml';
 import { localizedUiStrings } from './strings';
 
@@ -51,7 +51,7 @@ export class AttentionPanel {
     if (message.type === 'ready') {
       // A webview that reloads (after hiding, without retainContextWhenHidden) says ready again.
       this.ready = true;
-      this.send({ type: 'init', strings: localizedUiStrings(), locale: vscode.env.language }, true);
+      this.send({ type: 'init', strings: localizedUiStrings(), locale: vscode.env.language, ...panelSettings() }, true);
       if (this.lastAnalysis && !this.outbox.some((m) => m.type === 'analysis')) this.outbox.unshift({ type: 'analysis', analysis: this.lastAnalysis });
       const queued = this.outbox;
       this.outbox = [];
@@ -85,6 +85,11 @@ export class AttentionPanel {
     this.send({ type: 'focusToken', index });
   }
 
+  /** A lesson step: view, token, layer, head and what-ifs, applied after the analysis sent before it. */
+  showLesson(state: LessonState): void {
+    this.send({ type: 'lesson', ...state });
+  }
+
   get analysis(): Analysis | undefined {
     return this.lastAnalysis;
   }
@@ -101,6 +106,17 @@ export class AttentionPanel {
     for (const d of this.disposables) d.dispose();
     this.panel.dispose();
   }
+}
+
+/** `qkvLens.defaultView` and `qkvLens.backend`, checked (a hand-edited settings.json may hold anything). */
+function panelSettings(): { defaultView: PanelView; backend: RecomputeBackend } {
+  const config = vscode.workspace.getConfiguration('qkvLens');
+  const view = config.get<string>('defaultView', 'tokens');
+  const backend = config.get<string>('backend', 'auto');
+  return {
+    defaultView: (PANEL_VIEWS as readonly string[]).includes(view) ? (view as PanelView) : 'tokens',
+    backend: (RECOMPUTE_BACKENDS as readonly string[]).includes(backend) ? (backend as RecomputeBackend) : 'auto',
+  };
 }
 
 export function isPanelState(v: unknown): v is PanelState {

@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { defaultWasmDir, initWasmBackend } from '../engine/backend';
 import { LoadedModel, ModelLoadError, loadModelFromDir } from '../engine/loadModel';
 import { InputError, runTrace } from '../engine/runTrace';
+import { TokenizerError } from '../engine/tokenizer';
 import type { ErrorKind, FromWorker, ToWorker } from './workerMessages';
 
 const CACHE_SIZE = 4;
@@ -38,7 +39,7 @@ function cachedModel(dir: string, weightsFile: string | undefined, name: string 
 
 function kindOf(err: unknown): ErrorKind {
   if (err instanceof InputError) return 'input';
-  if (err instanceof ModelLoadError) return 'model';
+  if (err instanceof ModelLoadError || err instanceof TokenizerError) return 'model';
   return 'internal';
 }
 

@@ -25,12 +25,39 @@ export interface Analysis {
 
 export type RunStatus = 'loading' | 'running' | 'idle' | 'error' | 'cancelled';
 
+/** The panel's views (webview/viewModel.ts's ViewId), as the `qkvLens.defaultView` setting and lessons name them. */
+export const PANEL_VIEWS = ['tokens', 'heads', 'matrix', 'model', 'steps'] as const;
+export type PanelView = (typeof PANEL_VIEWS)[number];
+
+/** Where the webview recomputes attention live: `auto` tries WebGL and falls back to cpu. */
+export const RECOMPUTE_BACKENDS = ['auto', 'webgl', 'cpu'] as const;
+export type RecomputeBackend = (typeof RECOMPUTE_BACKENDS)[number];
+
+/** The learner's what-ifs: √dk scaling, softmax temperature, causal mask. */
+export interface WhatIfSettings {
+  scale: boolean;
+  temperature: number;
+  causal: boolean;
+}
+
+/** A step of the guided lesson: the view to show, the query token (and key) to focus, layer, head, what-ifs. */
+export interface LessonState {
+  view: PanelView;
+  token?: number;
+  key?: number;
+  layer?: number;
+  /** A head, or -1 for the mean of heads. */
+  head?: number;
+  whatIf?: WhatIfSettings;
+}
+
 export type ToWebview =
-  | { type: 'init'; strings: UiStrings; locale: string }
+  | { type: 'init'; strings: UiStrings; locale: string; defaultView?: PanelView; backend?: RecomputeBackend }
   | { type: 'analysis'; analysis: Analysis }
   | { type: 'status'; status: RunStatus; message?: string }
   | { type: 'stale'; stale: boolean }
-  | { type: 'focusToken'; index: number };
+  | { type: 'focusToken'; index: number }
+  | ({ type: 'lesson' } & LessonState);
 
 export type ExportFormat = 'png' | 'svg' | 'csv' | 'json';
 
@@ -133,13 +160,51 @@ function parseStrings(v: unknown): UiStrings | undefined {
   return out as UiStrings;
 }
 
+/** Temperatures the what-if slider allows. */
+const MIN_TEMPERATURE = 0.05;
+const MAX_TEMPERATURE = 10;
+
+export function parseWhatIf(v: unknown): WhatIfSettings | undefined {
+  if (!isObj(v) || typeof v.scale !== 'boolean' || typeof v.causal !== 'boolean' || !isNum(v.temperature)) return undefined;
+  if (v.temperature < MIN_TEMPERATURE || v.temperature > MAX_TEMPERATURE) return undefined;
+  return { scale: v.scale, temperature: v.temperature, causal: v.causal };
+}
+
+function parseLesson(m: Obj): ToWebview | undefined {
+  if (!oneOf(m.view, PANEL_VIEWS)) return undefined;
+  const optional = (v: unknown, min = 0) => v === undefined || isInt(v, min);
+  if (!optional(m.token) || !optional(m.key) || !optional(m.layer) || !optional(m.head, -1)) return undefined;
+  const whatIf = m.whatIf === undefined ? undefined : parseWhatIf(m.whatIf);
+  if (m.whatIf !== undefined && !whatIf) return undefined;
+  return {
+    type: 'lesson',
+    view: m.view,
+    ...(m.token !== undefined ? { token: m.token as number } : {}),
+    ...(m.key !== undefined ? { key: m.key as number } : {}),
+    ...(m.layer !== undefined ? { layer: m.layer as number } : {}),
+    ...(m.head !== undefined ? { head: m.head as number } : {}),
+    ...(whatIf ? { whatIf } : {}),
+  };
+}
+
 export function parseToWebview(m: unknown): ToWebview | undefined {
   if (!isObj(m)) return undefined;
   switch (m.type) {
     case 'init': {
       const strings = parseStrings(m.strings);
-      return strings && isStr(m.locale, 50) ? { type: 'init', strings, locale: m.locale } : undefined;
+      if (!strings || !isStr(m.locale, 50)) return undefined;
+      if (m.defaultView !== undefined && !oneOf(m.defaultView, PANEL_VIEWS)) return undefined;
+      if (m.backend !== undefined && !oneOf(m.backend, RECOMPUTE_BACKENDS)) return undefined;
+      return {
+        type: 'init',
+        strings,
+        locale: m.locale,
+        ...(m.defaultView !== undefined ? { defaultView: m.defaultView as PanelView } : {}),
+        ...(m.backend !== undefined ? { backend: m.backend as RecomputeBackend } : {}),
+      };
     }
+    case 'lesson':
+      return parseLesson(m);
     case 'analysis': {
       const a = m.analysis;
       if (!isObj(a) || !isInt(a.requestId) || !isStr(a.source, 2000) || !Array.isArray(a.stages) || !isObj(a.millis)) return undefined;
@@ -178,7 +243,7 @@ export interface PanelState {
   focused: number | null;
   /** Optional UI state of the teaching views (absent in states saved before they existed). */
   key?: number | null;
-  whatIf?: { scale: boolean; temperature: number; causal: boolean };
+  whatIf?: WhatIfSettings;
   /** Heads drawn in the head view. */
   shownHeads?: number[];
   /** Enough to run the analysis again after a reload. */

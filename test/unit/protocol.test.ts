@@ -51,4 +51,30 @@ describe('message protocol', () => {
     assert.strictEqual(parseToWebview({ type: 'status', status: 'exploded' }), undefined);
     assert.strictEqual(parseToWebview({ type: 'analysis', analysis: { requestId: 1, trace: smallTrace(), source: 'a', stages: [], millis: { load: NaN, run: 0 } } }), undefined);
   });
+
+  it('carries the default view and the recompute backend in init, and rejects unknown ones', () => {
+    const init = { type: 'init', strings: { ...UI_STRINGS }, locale: 'en', defaultView: 'matrix', backend: 'cpu' };
+    assert.deepStrictEqual(parseToWebview(init), init);
+    assert.strictEqual(parseToWebview({ ...init, defaultView: 'heatmap' }), undefined);
+    assert.strictEqual(parseToWebview({ ...init, backend: 'webgpu' }), undefined);
+  });
+
+  it('validates lesson messages: a known view, indices, head -1 for the mean, sane what-ifs', () => {
+    const full = { type: 'lesson', view: 'steps', token: 25, key: 24, layer: 1, head: -1, whatIf: { scale: false, temperature: 1, causal: true } };
+    assert.deepStrictEqual(parseToWebview(full), full);
+    assert.deepStrictEqual(parseToWebview({ type: 'lesson', view: 'model' }), { type: 'lesson', view: 'model' });
+    for (const bad of [
+      { type: 'lesson' },
+      { type: 'lesson', view: 'lesson' },
+      { ...full, token: -1 },
+      { ...full, key: 1.5 },
+      { ...full, layer: '1' },
+      { ...full, head: -2 },
+      { ...full, whatIf: { scale: true, temperature: 0, causal: true } },
+      { ...full, whatIf: { scale: 'yes', temperature: 1, causal: true } },
+      { ...full, whatIf: null },
+    ]) {
+      assert.strictEqual(parseToWebview(bad), undefined, JSON.stringify(bad));
+    }
+  });
 });
