@@ -66,9 +66,20 @@ const webviewBuild = {
   outdir: dist,
 };
 
+/** The integration suite, run inside an extension host (test/integration; not shipped in the .vsix). */
+const integrationBuild = {
+  ...common,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node18',
+  external: ['vscode', 'mocha'],
+  entryPoints: { index: 'test/integration/index.ts', 'extension.test': 'test/integration/extension.test.ts' },
+  outdir: path.join(__dirname, 'dist-test'),
+};
+
 async function main() {
   copyWasm();
-  const builds = [nodeBuild, ...(fs.existsSync(path.join(__dirname, 'webview/main.ts')) ? [webviewBuild] : [])];
+  const builds = [nodeBuild, webviewBuild, integrationBuild];
   if (watch) {
     for (const b of builds) await (await esbuild.context(b)).watch();
     return;

@@ -53,8 +53,8 @@ const actions: ViewActions = {
     vm.layer = wanted.layer = layer;
     vm.view = wanted.view = 'matrix';
     tabBar?.select('matrix');
-    controls.render(vm);
     setHead(head);
+    controls.render(vm); // after setHead: the pickers show vm's layer and head
     scheduleCheck();
     (panel.querySelector('.matrix-canvas') as HTMLElement | null)?.focus();
   },
@@ -289,8 +289,9 @@ function applyLesson(lesson: LessonState): void {
   // Cleared so that setFocus below tells the editor the new layer and head even for the same token.
   vm.focused = vm.key = null;
   tabBar?.select(vm.view);
-  controls.render(vm);
+  // The head first: the controls are rebuilt from vm, so the head picker must show the new head.
   setHead(Math.min(wanted.head, heads - 1));
+  controls.render(vm);
   setFocus(wanted.focused, wanted.key);
   scheduleCheck();
 }

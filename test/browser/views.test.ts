@@ -170,6 +170,8 @@ describe('teaching views in headless Chromium', function () {
     assert.strictEqual(await h.page.evaluate(() => document.body.dataset.view), 'matrix');
     assert.match((await h.page.textContent('.matrix-view .legend')) ?? '', /Layer 1 · Head 2/);
     assert.strictEqual(await h.page.evaluate(() => (document.getElementById('layer') as HTMLElement & { value: string }).value), '1');
+    // The head picker follows too (it once kept the previous head while the matrix showed head 2).
+    assert.strictEqual(await h.page.evaluate(() => (document.getElementById('head') as HTMLElement & { value: string }).value), '2');
     await setDropdown(h, 'layer', '0');
     await setDropdown(h, 'head', '0');
   });

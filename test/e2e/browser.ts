@@ -3,7 +3,7 @@
 // select text, run a command from the palette, find an extension's webview frame, screenshot.
 import * as fs from 'fs';
 import * as path from 'path';
-import { Browser, BrowserContext, Frame, Page, chromium } from 'playwright-core';
+import { Browser, BrowserContext, Frame, Locator, Page, chromium } from 'playwright-core';
 
 import { Theme } from './codeServer';
 
@@ -313,6 +313,38 @@ export async function runCommand(page: Page, title: string, timeoutMs = 60_000):
     }
   }
   await page.locator(QUICK_INPUT).waitFor({ state: 'hidden', timeout: 10_000 });
+}
+
+/**
+ * Right-clicks `target` and clicks the context menu item `label`, as a person does, then waits for
+ * `ran()` (what the command shows). The workbench rebuilds an open context menu when context keys
+ * change (extensions still activating right after start-up), and a click that lands during the
+ * rebuild is lost: the menu then stays open or closes without running anything. Such a click is
+ * retried (logged, at most `attempts` clicks); `ran()` must say whether the command started.
+ */
+export async function runFromContextMenu(
+  page: Page, target: Locator, label: string, ran: () => Promise<boolean>,
+  opts: { position?: { x: number; y: number }; attempts?: number; waitMs?: number } = {},
+): Promise<number> {
+  const attempts = opts.attempts ?? 3;
+  for (let attempt = 1; ; attempt++) {
+    await target.click({ button: 'right', position: opts.position ?? { x: 40, y: 8 } });
+    const item = page.locator('.context-view .action-item', { hasText: label }).first();
+    await item.waitFor({ state: 'visible', timeout: 30_000 });
+    await item.click();
+    const started = Date.now();
+    let menuOpen = false;
+    const ok = await poll(async () => {
+      if (await ran()) return true;
+      menuOpen = await page.locator('.context-view .monaco-menu').isVisible().catch(() => false);
+      return undefined;
+    }, `"${label}" to run`, opts.waitMs ?? 20_000).then(() => true, () => false);
+    if (ok) return attempt;
+    const why = menuOpen ? 'the menu is still open' : 'the menu closed and nothing ran';
+    console.log(`  [retry] context menu "${label}", attempt ${attempt}: ${why} after ${Date.now() - started} ms`);
+    if (attempt >= attempts) throw new Error(`the context menu item "${label}" did not run after ${attempts} clicks (${why})`);
+    if (menuOpen) await page.keyboard.press('Escape');
+  }
 }
 
 function escapeRegExp(s: string): string {

@@ -26,6 +26,13 @@ export interface CodeServerOptions {
    * "[Extension Development Host]".
    */
   extensionDevelopmentPath?: string;
+  /**
+   * A bundle whose `run()` the extension host calls instead of a normal session (VS Code's
+   * extension tests; needs extensionDevelopmentPath). Also put into the URL's `payload`.
+   */
+  extensionTestsPath?: string;
+  /** More environment variables for code-server and so its extension host. */
+  env?: Record<string, string>;
   /** Port on 127.0.0.1; default: a free one. */
   port?: number;
   /** Colour theme; default 'Default Dark Modern'. */
@@ -280,7 +287,7 @@ export async function startCodeServer(opts: CodeServerOptions): Promise<CodeServ
     '--disable-getting-started-override', '--ignore-last-opened', workspace];
   const out = fs.openSync(logFile, 'a');
   const child = spawn(process.execPath, args, {
-    cwd: workspace, env: childEnv(tempDir), stdio: ['ignore', out, out], detached: true,
+    cwd: workspace, env: { ...childEnv(tempDir), ...opts.env }, stdio: ['ignore', out, out], detached: true,
   });
   fs.closeSync(out);
   let exitInfo: string | undefined;
@@ -330,7 +337,9 @@ export async function startCodeServer(opts: CodeServerOptions): Promise<CodeServ
   if (opts.extensionDevelopmentPath) {
     const dev = path.resolve(opts.extensionDevelopmentPath);
     // The browser workbench reads development options from `payload`; the remote authority is host:port.
-    query.set('payload', JSON.stringify([['extensionDevelopmentPath', `vscode-remote://127.0.0.1:${port}${dev}`]]));
+    const payload = [['extensionDevelopmentPath', `vscode-remote://127.0.0.1:${port}${dev}`]];
+    if (opts.extensionTestsPath) payload.push(['extensionTestsPath', `vscode-remote://127.0.0.1:${port}${path.resolve(opts.extensionTestsPath)}`]);
+    query.set('payload', JSON.stringify(payload));
   }
   const url = `${baseUrl}/?${query.toString()}`;
 

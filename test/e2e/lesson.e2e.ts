@@ -1,0 +1,179 @@
+// The guided lesson end to end, as a learner goes through it: in a real VS Code (code-server) with the
+// packaged extension, open the walkthrough from the command palette, expand every step, press every
+// button, and check that the panel lands in the step's state (view, layer, head, training stage,
+// what-ifs, focused token) and that the step is ticked off. A screenshot per button.
+import * as assert from 'assert';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import type { Browser, Frame, Page } from 'playwright-core';
+import { launchBrowser, openWorkbench, poll, runCommand, screenshot, webviewFrame, Workbench } from './browser';
+import { CodeServer, REPO_ROOT, startCodeServer } from './codeServer';
+import { reportFailure } from './failureReport';
+
+const RESULTS = path.join(REPO_ROOT, 'test-results', 'e2e');
+const VSIX = path.join(REPO_ROOT, 'qkv-lens.vsix');
+const EXTENSION_ID = 'qkv-lens.qkv-lens';
+const BUILTIN_MODEL = path.join(REPO_ROOT, 'media', 'models', 'teaching', 'config.json');
+
+/** What the panel shows, read from its DOM (the controls are webview-ui-toolkit elements with value/checked). */
+interface PanelReadout {
+  view?: string;
+  tokens?: string;
+  layer?: string;
+  head?: string;
+  stage?: string;
+  scale?: boolean;
+  causal?: boolean;
+  focused?: string | null;
+  text?: string;
+}
+
+async function readPanel(frame: Frame): Promise<PanelReadout> {
+  // No named functions inside: tsx compiles them with a __name helper that the page does not have.
+  return frame.evaluate(() => {
+    const [layer, head, stage, scale, causal] = ['layer', 'head', 'stage', 'scale', 'causal'].map(
+      (id) => document.getElementById(id) as (HTMLElement & { value?: string; checked?: boolean }) | null,
+    );
+    return {
+      view: document.body.dataset.view,
+      tokens: document.body.dataset.tokens,
+      layer: layer?.value,
+      head: head?.value,
+      stage: stage?.value,
+      scale: scale?.checked,
+      causal: causal?.checked,
+      focused: document.querySelector('[data-token-index].focused')?.getAttribute('data-token-index') ?? null,
+      text: document.querySelector('.view-panel')?.textContent ?? '',
+    };
+  });
+}
+
+interface ButtonCase {
+  step: string;
+  button: string;
+  /** The lesson step id behind the button (its context key ticks the walkthrough step). */
+  lesson: string;
+  expect: Omit<PanelReadout, 'text'>;
+  /** Text the view must show. */
+  shows?: string;
+}
+
+const CASES: ButtonCase[] = [
+  { step: 'sentence', button: 'Show me', lesson: 'sentence', expect: { view: 'tokens', tokens: '26', layer: '0', head: '1', stage: '1000', scale: true, causal: true, focused: '25' } },
+  { step: 'dot', button: 'Show me', lesson: 'dot', expect: { view: 'steps', tokens: '26', layer: '0', head: '1' }, shows: '“员” → “序”' },
+  { step: 'learned', button: 'Show me', lesson: 'learned', expect: { view: 'steps', tokens: '26', layer: '0', head: '1' }, shows: '“员” → “程”' },
+  { step: 'three', button: 'Show me', lesson: 'three', expect: { view: 'heads', tokens: '26', layer: '1', head: '1' } },
+  { step: 'scale', button: 'Show me without √dk', lesson: 'scale', expect: { view: 'matrix', tokens: '26', layer: '0', head: '1', scale: false, causal: true } },
+  { step: 'mask', button: 'Show me the mask', lesson: 'mask', expect: { view: 'matrix', tokens: '26', layer: '0', head: '0', scale: true, causal: true } },
+  { step: 'mask', button: 'What if it were off?', lesson: 'mask-off', expect: { view: 'matrix', tokens: '26', layer: '0', head: '0', scale: true, causal: false } },
+  { step: 'heads', button: 'Show me every head', lesson: 'heads', expect: { view: 'model', tokens: '26', scale: true, causal: true } },
+  { step: 'heads', button: 'Show me the bracket head', lesson: 'brackets', expect: { view: 'tokens', tokens: '12', layer: '1', head: '2', stage: '1000', focused: '10' } },
+  { step: 'training', button: 'Random initialisation', lesson: 'train-start', expect: { view: 'tokens', tokens: '26', layer: '1', head: '1', stage: '0', focused: '25' } },
+  { step: 'training', button: 'Trained', lesson: 'train-end', expect: { view: 'tokens', tokens: '26', layer: '1', head: '1', stage: '1000', focused: '25' } },
+];
+
+const stepButton = (page: Page, step: string) => page.locator(`button.getting-started-step[data-step-id="${EXTENSION_ID}#qkvLens.lesson#${step}"]`);
+
+/** Expands a walkthrough step (clicking its title, as a learner does) unless it is open. */
+async function openStep(page: Page, step: string): Promise<void> {
+  const button = stepButton(page, step);
+  await button.waitFor({ state: 'visible', timeout: 30_000 });
+  if ((await button.getAttribute('aria-expanded')) !== 'true') await button.locator('.step-title').click();
+  await poll(async () => ((await button.getAttribute('aria-expanded')) === 'true' ? true : undefined), `step ${step} expanded`, 10_000);
+}
+
+describe('Guided lesson (walkthrough) in a real VS Code', function () {
+  this.timeout(300_000);
+  let tmp: string;
+  let cs: CodeServer | undefined;
+  let browser: Browser | undefined;
+  let wb: Workbench | undefined;
+  let page: Page;
+
+  before(async function () {
+    if (!fs.existsSync(VSIX)) throw new Error(`${VSIX} is missing: run \`npm run package\` first`);
+    if (!fs.existsSync(BUILTIN_MODEL)) this.skip(); // the lesson is about the built-in teaching model
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'qkv-e2e-lesson-'));
+    const ws = path.join(tmp, 'workspace');
+    fs.mkdirSync(ws);
+    fs.writeFileSync(path.join(ws, 'notes.txt'), 'QKV Lens lesson\n');
+    // A model setting must not change the lesson: it always runs on the built-in model.
+    cs = await startCodeServer({ workspaceFolder: ws, vsixPath: VSIX, theme: 'Default Dark Modern', settings: { 'qkvLens.model': '/nonexistent/model' } });
+    browser = await launchBrowser();
+    wb = await openWorkbench(browser, cs.url, { theme: 'Default Dark Modern', viewport: { width: 1800, height: 1000 } });
+    page = wb.page;
+    fs.mkdirSync(RESULTS, { recursive: true });
+  });
+
+  afterEach(async function () {
+    await reportFailure(this, wb?.page, cs, wb);
+  });
+
+  after(async function () {
+    await browser?.close();
+    await cs?.stop();
+    if (tmp && process.env.QKV_E2E_KEEP !== '1') fs.rmSync(tmp, { recursive: true, force: true });
+  });
+
+  it('opens from the command palette with nine steps', async function () {
+    await runCommand(page, 'View: Close Primary Side Bar');
+    await runCommand(page, 'QKV Lens: Learn Q, K and V (Guided Lesson)');
+    await page.locator('.gettingStartedContainer').getByText('Learn Q, K and V with QKV Lens').first().waitFor({ timeout: 30_000 });
+    const steps = await page.locator('button.getting-started-step').evaluateAll((els) => els.map((e) => e.getAttribute('data-step-id')?.split('#').pop()));
+    assert.deepStrictEqual(steps, ['sentence', 'dot', 'learned', 'three', 'scale', 'mask', 'heads', 'training', 'own']);
+    // The first step's diagram (an SVG in its own webview) is drawn.
+    await webviewFrame(page, async (f) => (await f.locator('svg text', { hasText: 'T = 26' }).count()) > 0, 30_000);
+    await screenshot(page, path.join(RESULTS, 'lesson-00-walkthrough.png'));
+  });
+
+  CASES.forEach((c, i) => {
+    it(`${c.step}: "${c.button}" puts the panel in the step's state`, async function () {
+      await openStep(page, c.step);
+      const statusSeen = i === 0 ? watchStatusBar(page) : undefined;
+      await stepButton(page, c.step).locator('.button-container a', { hasText: new RegExp(`^${c.button.replace(/[?√]/g, '.')}$`) }).click();
+      const frame = await webviewFrame(page, { extensionId: EXTENSION_ID, selector: 'body[data-tokens]' }, 120_000);
+      const expected = c.expect;
+      let last: PanelReadout = {};
+      await poll(async () => {
+        last = await readPanel(frame);
+        const ok = (Object.keys(expected) as Array<keyof typeof expected>).every((k) => last[k] === expected[k]) && (!c.shows || (last.text ?? '').includes(c.shows));
+        return ok ? true : undefined;
+      }, `the panel in the state of "${c.lesson}"`, 90_000).catch((err: Error) => {
+        const { text, ...rest } = last;
+        throw new Error(`${err.message}\n  expected ${JSON.stringify(expected)}${c.shows ? ` showing ${c.shows}` : ''}\n  panel     ${JSON.stringify(rest)} ${JSON.stringify(text?.slice(0, 200))}`);
+      });
+      // Ticked off in the walkthrough (the lesson sets its context key).
+      if (c.lesson === c.step || c.lesson === 'train-end') {
+        await page.locator(`[data-done-step-id="${EXTENSION_ID}#qkvLens.lesson#${c.step}"].codicon-getting-started-step-checked`).waitFor({ timeout: 10_000 });
+      }
+      if (statusSeen) assert.ok(await statusSeen, 'a status-bar item while the model loaded or ran');
+      if (c.lesson === 'sentence') {
+        // The editor paints 员's attention on the sentence.
+        await poll(async () => ((await page.locator('.monaco-editor .view-overlays div[class*="ced-"]').count()) > 0 ? true : undefined), 'attention decorations in the editor', 20_000);
+      }
+      await page.waitForTimeout(300); // let the canvas views finish their frame before the picture
+      await screenshot(page, path.join(RESULTS, `lesson-${String(i + 1).padStart(2, '0')}-${c.lesson}.png`));
+    });
+  });
+
+  it('ends with a step about your own text that links to the settings', async function () {
+    await openStep(page, 'own');
+    const link = stepButton(page, 'own').locator('.button-container a', { hasText: 'Open the QKV Lens settings' });
+    await link.waitFor({ timeout: 10_000 });
+    await screenshot(page, path.join(RESULTS, 'lesson-12-own.png'));
+    await link.click();
+    await page.locator('.settings-editor').waitFor({ timeout: 30_000 });
+    await page.locator('.setting-item-contents', { hasText: 'Default View' }).first().waitFor({ timeout: 30_000 });
+    await page.locator('.setting-item-contents', { hasText: 'Backend' }).first().waitFor({ timeout: 30_000 });
+    await screenshot(page, path.join(RESULTS, 'lesson-13-settings.png'));
+  });
+});
+
+/** Resolves true if the status bar shows QKV Lens loading or running the model within 20 s. */
+function watchStatusBar(page: Page): Promise<boolean> {
+  return poll(async () => {
+    const text = (await page.locator('.part.statusbar').textContent()) ?? '';
+    return /QKV Lens: (Loading|Running)/.test(text) ? true : undefined;
+  }, 'the QKV Lens status-bar item', 20_000, 30).catch(() => false);
+}
