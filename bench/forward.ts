@@ -15,7 +15,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { defaultWasmDir, initWasmBackend } from '../src/engine/backend';
 import { loadModelFromDir } from '../src/engine/loadModel';
-import { BenchModel, builtinModel, gpt2SmallModel } from './lib/models';
+import { BenchModel, builtinLongModel, builtinModel, gpt2SmallModel } from './lib/models';
 import { arg, median, threadCpuMs, timed } from './lib/stats';
 
 export interface ForwardRow {
@@ -103,17 +103,29 @@ export function forwardTable(rows: ForwardRow[]): string {
   return lines.join('\n');
 }
 
+/** The token counts each model is timed at: the 64/256/512 for the built-in model (up to its context; the rest on its long stand-in), 32/128/512 for GPT-2-small. */
+export function defaultTokens(m: BenchModel): number[] {
+  if (m.hidden >= 768) return [32, 128, 512];
+  return [64, 128, 256, 512].filter((t) => t <= m.positions && (!m.longOnly || t > 128));
+}
+
+/** Repetitions per row: fewer for the long ones. */
+export function defaultReps(m: BenchModel, t: number): number {
+  return m.hidden * t >= 768 * 512 ? 3 : m.hidden * t >= 768 * 128 ? 5 : 10;
+}
+
 async function main(): Promise<void> {
   const which = arg('models', 'builtin,small').split(',');
   const tokens = arg('tokens', '');
   const fixedReps = Number(arg('reps', '0'));
   const models: BenchModel[] = [];
   if (which.includes('builtin')) models.push(builtinModel());
+  if (which.includes('builtin') && !models[0].random) models.push(builtinLongModel());
   if (which.includes('small')) models.push(gpt2SmallModel());
   const rows = await benchForward(
     models,
-    (m) => (tokens ? tokens.split(',').map(Number) : m.hidden >= 768 ? [32, 128, 512] : [64, 256, 512]),
-    (m, t) => fixedReps || (m.hidden * t >= 768 * 512 ? 3 : m.hidden * t >= 768 * 128 ? 5 : 10),
+    (m) => (tokens ? tokens.split(',').map(Number) : defaultTokens(m)),
+    (m, t) => fixedReps || defaultReps(m, t),
   );
   if (process.argv.includes('--json')) console.log(JSON.stringify(rows));
   else console.log(forwardTable(rows));

@@ -1,0 +1,119 @@
+/**
+ * Memory and the trace's size, through the real model worker (dist/worker.js driven by ModelWorker, as
+ * the extension host does). Rows:
+ *
+ *   runs          Show-Attention-sized runs on one text, one after another
+ *   tensors       tfjs tensors alive in the worker after the first and the last run (the cached model's
+ *                 weights stay: growth, not the count, is what matters)
+ *   RSS           resident memory of this process (extension host stand-in + the worker thread, which
+ *                 shares it) after the first and the last run, and the largest seen
+ *   trace         bytes of q, k, v, scores and weights that cross host → webview (float32), and what
+ *                 structuredClone of them costs here (the copy a postMessage makes at least)
+ *
+ * `npx tsx bench/memory.ts [--runs 200] [--json]` (build first: `node esbuild.js`)
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { ModelWorker } from '../src/runtime/modelWorker';
+import type { RunResult } from '../src/runtime/modelWorker';
+import { BenchModel, builtinModel, gpt2SmallModel } from './lib/models';
+import { arg, median } from './lib/stats';
+
+export interface MemoryRow {
+  model: string;
+  tokens: number;
+  runs: number;
+  tensorsFirst: number;
+  tensorsLast: number;
+  rssFirstMiB: number;
+  rssLastMiB: number;
+  rssMaxMiB: number;
+  runMs: number;
+  traceMiB: number;
+  cloneMs: number;
+}
+
+const root = path.resolve(__dirname, '..');
+const MiB = 2 ** 20;
+
+function traceBytes(r: RunResult): number {
+  const t = r.trace;
+  return [t.q, t.k, t.v, t.scores, t.weights].reduce((n, a) => n + a.byteLength, 0);
+}
+
+function cloneMs(r: RunResult): number {
+  const t = r.trace;
+  const payload = { q: t.q, k: t.k, v: t.v, scores: t.scores, weights: t.weights, tokens: t.tokens };
+  const times: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    const t0 = performance.now();
+    structuredClone(payload);
+    times.push(performance.now() - t0);
+  }
+  return median(times);
+}
+
+async function benchModel(worker: ModelWorker, m: BenchModel, text: string, runs: number): Promise<MemoryRow> {
+  let first: RunResult | undefined;
+  let last: RunResult | undefined;
+  let rssFirst = 0;
+  let rssMax = 0;
+  const runMs: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    last = await worker.run({ modelDir: m.dir, modelName: m.label, text, maxTokens: 128 });
+    runMs.push(last.millis.run);
+    const rss = process.memoryUsage().rss;
+    rssMax = Math.max(rssMax, rss);
+    if (i === 0) {
+      first = last;
+      rssFirst = rss;
+    }
+  }
+  if (!first || !last) throw new Error('no runs');
+  return {
+    model: m.label, tokens: last.trace.tokens.length, runs,
+    tensorsFirst: first.memory?.tensors ?? NaN, tensorsLast: last.memory?.tensors ?? NaN,
+    rssFirstMiB: rssFirst / MiB, rssLastMiB: process.memoryUsage().rss / MiB, rssMaxMiB: rssMax / MiB,
+    runMs: median(runMs), traceMiB: traceBytes(last) / MiB, cloneMs: cloneMs(last),
+  };
+}
+
+export function memoryTable(rows: MemoryRow[]): string {
+  const lines = [
+    '| model | tokens | runs | tensors first → last | RSS MiB first → last (max) | run ms (median) | trace MiB | structuredClone ms |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+  ];
+  for (const r of rows) {
+    lines.push(`| ${r.model} | ${r.tokens} | ${r.runs} | ${r.tensorsFirst} → ${r.tensorsLast} | ${r.rssFirstMiB.toFixed(0)} → ${r.rssLastMiB.toFixed(0)} (${r.rssMaxMiB.toFixed(0)}) | ${r.runMs.toFixed(1)} | ${r.traceMiB.toFixed(2)} | ${r.cloneMs.toFixed(1)} |`);
+  }
+  return lines.join('\n');
+}
+
+export async function benchMemory(runs: number, smallRuns: number): Promise<MemoryRow[]> {
+  const script = path.join(root, 'dist', 'worker.js');
+  if (!fs.existsSync(script)) throw new Error(`${script} is missing: run \`node esbuild.js\` first`);
+  const worker = new ModelWorker(script);
+  const rows: MemoryRow[] = [];
+  try {
+    rows.push(await benchModel(worker, builtinModel(), '我来自福州,现在住在北京,是一个正值壮年的牛马程序员', runs));
+    // 128 tokens of English on the GPT-2-small shape: its byte-level BPE gives about one token per word.
+    const words = 'the quick brown fox jumps over the lazy dog while a programmer in Beijing writes code '.repeat(12);
+    if (smallRuns > 0) rows.push(await benchModel(worker, gpt2SmallModel(), words, smallRuns));
+  } finally {
+    worker.dispose();
+  }
+  return rows;
+}
+
+async function main(): Promise<void> {
+  const rows = await benchMemory(Number(arg('runs', '200')), Number(arg('small-runs', '10')));
+  if (process.argv.includes('--json')) console.log(JSON.stringify(rows));
+  else console.log(memoryTable(rows));
+}
+
+if (require.main === module) {
+  main().catch((err: unknown) => {
+    console.error(err instanceof Error ? err.message : err);
+    process.exit(1);
+  });
+}
