@@ -1,0 +1,112 @@
+// The attention panel survives being hidden behind another editor and a window reload, in a real VS Code
+// (code-server, packaged extension, no retainContextWhenHidden): hidden, its webview is destroyed and
+// comes back from the webview state; after a reload, VS Code recreates it through the extension's
+// WebviewPanelSerializer, which runs the same analysis again. The learner's view, layer and head stay.
+import * as assert from 'assert';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import type { Browser, Frame, Page } from 'playwright-core';
+import { launchBrowser, openFile, openWorkbench, poll, runCommand, screenshot, selectText, waitForEditorText, waitForWorkbench, webviewFrame, Workbench } from './browser';
+import { CodeServer, REPO_ROOT, startCodeServer } from './codeServer';
+import { reportFailure } from './failureReport';
+
+const SENTENCE = '我来自福州,现在住在北京,是一个正值壮年的牛马程序员';
+const RESULTS = path.join(REPO_ROOT, 'test-results', 'e2e');
+const VSIX = path.join(REPO_ROOT, 'qkv-lens.vsix');
+const EXTENSION_ID = 'qkv-lens.qkv-lens';
+
+interface PanelState { view?: string; tokens?: string; layer?: string; head?: string }
+
+/** The panel's frame once it shows the sentence's 26 tokens (a new Frame after every re-creation). */
+async function panel(page: Page, timeoutMs = 120_000): Promise<Frame> {
+  return webviewFrame(page, { extensionId: EXTENSION_ID, selector: 'body[data-tokens="26"]' }, timeoutMs);
+}
+
+async function readState(frame: Frame): Promise<PanelState> {
+  return frame.evaluate(() => ({
+    view: document.body.dataset.view,
+    tokens: document.body.dataset.tokens,
+    layer: (document.getElementById('layer') as (HTMLElement & { value?: string }) | null)?.value,
+    head: (document.getElementById('head') as (HTMLElement & { value?: string }) | null)?.value,
+  }));
+}
+
+async function waitForState(page: Page, expected: PanelState, what: string): Promise<void> {
+  let last: PanelState = {};
+  await poll(async () => {
+    const frame = await panel(page, 5_000).catch(() => undefined);
+    if (!frame) return undefined;
+    last = await readState(frame).catch(() => ({}));
+    return (Object.keys(expected) as Array<keyof PanelState>).every((k) => last[k] === expected[k]) ? true : undefined;
+  }, what, 120_000).catch((err: Error) => {
+    throw new Error(`${err.message}: expected ${JSON.stringify(expected)}, panel ${JSON.stringify(last)}`);
+  });
+}
+
+describe('The attention panel survives hiding and a window reload (real VS Code)', function () {
+  this.timeout(300_000);
+  let tmp: string;
+  let cs: CodeServer | undefined;
+  let browser: Browser | undefined;
+  let wb: Workbench | undefined;
+  let page: Page;
+  const chosen: PanelState = { view: 'matrix', tokens: '26', layer: '1', head: '2' };
+
+  before(async function () {
+    if (!fs.existsSync(VSIX)) throw new Error(`${VSIX} is missing: run \`npm run package\` first`);
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'qkv-e2e-restore-'));
+    const ws = path.join(tmp, 'workspace');
+    fs.mkdirSync(ws);
+    fs.writeFileSync(path.join(ws, 'sample.txt'), `${SENTENCE}\n`);
+    fs.writeFileSync(path.join(ws, 'other.txt'), 'another file\n');
+    cs = await startCodeServer({ workspaceFolder: ws, vsixPath: VSIX });
+    browser = await launchBrowser();
+    wb = await openWorkbench(browser, cs.url, { viewport: { width: 1600, height: 900 } });
+    page = wb.page;
+    fs.mkdirSync(RESULTS, { recursive: true });
+  });
+
+  afterEach(async function () {
+    await reportFailure(this, wb?.page, cs, wb);
+  });
+
+  after(async function () {
+    await browser?.close();
+    await cs?.stop();
+    if (tmp && process.env.QKV_E2E_KEEP !== '1') fs.rmSync(tmp, { recursive: true, force: true });
+  });
+
+  it('a learner picks the matrix view, layer 1 and head 2', async function () {
+    await openFile(page, 'sample.txt');
+    await waitForEditorText(page, SENTENCE);
+    await selectText(page, SENTENCE);
+    await runCommand(page, 'QKV Lens: Show Attention');
+    const frame = await panel(page);
+    await frame.locator('#tab-matrix').click();
+    for (const [id, value] of [['layer', '1'], ['head', '2']]) {
+      await frame.locator(`#${id}`).click();
+      await frame.locator(`#${id} vscode-option[value="${value}"]`).click();
+    }
+    assert.deepStrictEqual(await readState(frame), chosen);
+  });
+
+  it('keeps them when the panel is hidden behind another editor and shown again', async function () {
+    // Open a file in the panel's editor group: the panel's tab stays, its webview goes away.
+    await page.locator('.tab', { hasText: /^Attention/ }).click();
+    await openFile(page, 'other.txt');
+    await poll(async () => ((await page.locator('.tab.active', { hasText: 'other.txt' }).count()) >= 1 ? true : undefined), 'other.txt active', 20_000);
+    await poll(async () => ((await panel(page, 1_000).catch(() => undefined)) ? undefined : true), 'the hidden panel\'s webview to go', 20_000);
+    await page.locator('.tab', { hasText: /^Attention/ }).click();
+    await waitForState(page, chosen, 'the panel back in the learner\'s state');
+  });
+
+  it('comes back after Developer: Reload Window, through the serializer, in the same state', async function () {
+    await runCommand(page, 'Developer: Reload Window');
+    await waitForWorkbench(page);
+    await waitForState(page, chosen, 'the restored panel');
+    const frame = await panel(page);
+    assert.match((await frame.locator('header').textContent()) ?? '', /sample\.txt/);
+    await screenshot(page, path.join(RESULTS, 'panel-restored-after-reload.png'));
+  });
+});
