@@ -8,7 +8,8 @@
  *   RSS           resident memory of this process (extension host stand-in + the worker thread, which
  *                 shares it) after the first and the last run, and the largest seen
  *   trace         bytes of q, k, v, scores and weights that cross host → webview (float32), and what
- *                 structuredClone of them costs here (the copy a postMessage makes at least)
+ *                 structuredClone of them costs here (the copy a postMessage makes at least), beside the
+ *                 same for one plain Float32Array of the same size (this machine's copy speed)
  *
  * `npx tsx bench/memory.ts [--runs 200] [--json]` (build first: `node esbuild.js`)
  */
@@ -31,6 +32,8 @@ export interface MemoryRow {
   runMs: number;
   traceMiB: number;
   cloneMs: number;
+  /** structuredClone of one plain Float32Array of the same size, in the same run: the machine's copy speed. */
+  plainCloneMs: number;
 }
 
 const root = path.resolve(__dirname, '..');
@@ -41,11 +44,9 @@ function traceBytes(r: RunResult): number {
   return [t.q, t.k, t.v, t.scores, t.weights].reduce((n, a) => n + a.byteLength, 0);
 }
 
-function cloneMs(r: RunResult): number {
-  const t = r.trace;
-  const payload = { q: t.q, k: t.k, v: t.v, scores: t.scores, weights: t.weights, tokens: t.tokens };
+function medianCloneMs(payload: unknown): number {
   const times: number[] = [];
-  for (let i = 0; i < 5; i++) {
+  for (let i = 0; i < 7; i++) {
     const t0 = performance.now();
     structuredClone(payload);
     times.push(performance.now() - t0);
@@ -74,17 +75,19 @@ async function benchModel(worker: ModelWorker, m: BenchModel, text: string, runs
     model: m.label, tokens: last.trace.tokens.length, runs,
     tensorsFirst: first.memory?.tensors ?? NaN, tensorsLast: last.memory?.tensors ?? NaN,
     rssFirstMiB: rssFirst / MiB, rssLastMiB: process.memoryUsage().rss / MiB, rssMaxMiB: rssMax / MiB,
-    runMs: median(runMs), traceMiB: traceBytes(last) / MiB, cloneMs: cloneMs(last),
+    runMs: median(runMs), traceMiB: traceBytes(last) / MiB,
+    cloneMs: medianCloneMs({ q: last.trace.q, k: last.trace.k, v: last.trace.v, scores: last.trace.scores, weights: last.trace.weights, tokens: last.trace.tokens }),
+    plainCloneMs: medianCloneMs(new Float32Array(traceBytes(last) / 4)),
   };
 }
 
 export function memoryTable(rows: MemoryRow[]): string {
   const lines = [
-    '| model | tokens | runs | tensors first → last | RSS MiB first → last (max) | run ms (median) | trace MiB | structuredClone ms |',
+    '| model | tokens | runs | tensors first → last | RSS MiB first → last (max) | run ms (median) | trace MiB | structuredClone ms (plain Float32Array, same size) |',
     '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   ];
   for (const r of rows) {
-    lines.push(`| ${r.model} | ${r.tokens} | ${r.runs} | ${r.tensorsFirst} → ${r.tensorsLast} | ${r.rssFirstMiB.toFixed(0)} → ${r.rssLastMiB.toFixed(0)} (${r.rssMaxMiB.toFixed(0)}) | ${r.runMs.toFixed(1)} | ${r.traceMiB.toFixed(2)} | ${r.cloneMs.toFixed(1)} |`);
+    lines.push(`| ${r.model} | ${r.tokens} | ${r.runs} | ${r.tensorsFirst} → ${r.tensorsLast} | ${r.rssFirstMiB.toFixed(0)} → ${r.rssLastMiB.toFixed(0)} (${r.rssMaxMiB.toFixed(0)}) | ${r.runMs.toFixed(1)} | ${r.traceMiB.toFixed(2)} | ${r.cloneMs.toFixed(1)} (${r.plainCloneMs.toFixed(1)}) |`);
   }
   return lines.join('\n');
 }
