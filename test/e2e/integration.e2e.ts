@@ -4,60 +4,39 @@
 // Code; see test/integration/runDesktop.ts). The suite writes its result to a JSON file, read here.
 import * as assert from 'assert';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
-import type { Browser } from 'playwright-core';
-import { launchBrowser, poll, Workbench } from './browser';
-import { CodeServer, REPO_ROOT, startCodeServer } from './codeServer';
-import { reportFailure } from './failureReport';
+import { poll } from './browser';
+import { REPO_ROOT } from './codeServer';
+import { useSession } from './session';
 import type { IntegrationResult } from '../integration/index';
 
 const TESTS_BUNDLE = path.join(REPO_ROOT, 'dist-test', 'index.js');
 
 describe('Integration suite in code-server\'s extension host (extensionTestsPath)', function () {
   this.timeout(300_000);
-  let tmp: string;
-  let cs: CodeServer | undefined;
-  let browser: Browser | undefined;
-  let wb: Workbench | undefined;
-
-  before(function () {
-    for (const f of [TESTS_BUNDLE, path.join(REPO_ROOT, 'dist', 'extension.js')]) {
-      if (!fs.existsSync(f)) throw new Error(`${f} is missing: run \`node esbuild.js\` (or \`npm run package\`) first`);
-    }
-    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'qkv-e2e-integration-'));
-  });
-
-  afterEach(async function () {
-    await reportFailure(this, wb?.page, cs, wb);
-  });
-
-  after(async function () {
-    await browser?.close();
-    await cs?.stop();
-    if (tmp && process.env.QKV_E2E_KEEP !== '1') fs.rmSync(tmp, { recursive: true, force: true });
+  const resultFile = () => path.join(session().tmp, 'integration-result.json');
+  const session = useSession({
+    prefix: 'qkv-e2e-integration-',
+    files: {},
+    server: (tmp) => {
+      for (const f of [TESTS_BUNDLE, path.join(REPO_ROOT, 'dist', 'extension.js')]) {
+        if (!fs.existsSync(f)) throw new Error(`${f} is missing: run \`node esbuild.js\` (or \`npm run package\`) first`);
+      }
+      return {
+        extensionDevelopmentPath: REPO_ROOT, extensionTestsPath: TESTS_BUNDLE,
+        env: { QKV_INTEGRATION_RESULT: path.join(tmp, 'integration-result.json') },
+      };
+    },
+    // The extension host runs the tests as soon as it starts and then ends the session, so the
+    // workbench is never "ready" in the usual sense: the test opens the page and waits for the result file.
+    workbench: { open: false },
   });
 
   it('passes every test of test/integration', async function () {
-    const ws = path.join(tmp, 'workspace');
-    fs.mkdirSync(ws);
-    const resultFile = path.join(tmp, 'integration-result.json');
-    cs = await startCodeServer({
-      workspaceFolder: ws, extensionDevelopmentPath: REPO_ROOT, extensionTestsPath: TESTS_BUNDLE,
-      env: { QKV_INTEGRATION_RESULT: resultFile },
-    });
-    browser = await launchBrowser();
-    // The extension host runs the tests as soon as it starts; the workbench need not be ready for us.
-    // The extension host runs the tests as soon as it starts and then ends the session, so the
-    // workbench is never "ready" in the usual sense: open the page and wait for the result file.
-    const context = await browser.newContext();
-    const page = await context.newPage();
-    const consoleLog: string[] = [];
-    page.on('console', (m) => consoleLog.push(`[${m.type()}] ${m.text()}`));
-    wb = { context, page, consoleLog };
+    const { page, cs } = session();
     await page.goto(cs.url);
-    const result = await poll(async () => (fs.existsSync(resultFile)
-      ? JSON.parse(fs.readFileSync(resultFile, 'utf8')) as IntegrationResult : undefined), 'the integration result file', 240_000, 500);
+    const result = await poll(async () => (fs.existsSync(resultFile())
+      ? JSON.parse(fs.readFileSync(resultFile(), 'utf8')) as IntegrationResult : undefined), 'the integration result file', 240_000, 500);
     console.log(`  [integration] ${result.host}: ${result.passed.length} passed, ${result.failed.length} failed`);
     for (const f of result.failed) console.log(`    ✗ ${f.title}\n${f.error.split('\n').slice(0, 6).map((l) => `      ${l}`).join('\n')}`);
     assert.deepStrictEqual(result.failed.map((f) => f.title), []);

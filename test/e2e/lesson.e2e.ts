@@ -3,18 +3,10 @@
 // button, and check that the panel lands in the step's state (view, layer, head, training stage,
 // what-ifs, focused token) and that the step is ticked off. A screenshot per button.
 import * as assert from 'assert';
-import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
-import type { Browser, Frame, Page } from 'playwright-core';
-import { launchBrowser, openWorkbench, poll, runCommand, screenshot, webviewFrame, Workbench } from './browser';
-import { CodeServer, REPO_ROOT, startCodeServer } from './codeServer';
-import { reportFailure } from './failureReport';
-
-const RESULTS = path.join(REPO_ROOT, 'test-results', 'e2e');
-const VSIX = path.join(REPO_ROOT, 'qkv-lens.vsix');
-const EXTENSION_ID = 'qkv-lens.qkv-lens';
-const BUILTIN_MODEL = path.join(REPO_ROOT, 'media', 'models', 'teaching', 'config.json');
+import type { Frame, Page } from 'playwright-core';
+import { poll, runCommand, screenshot, webviewFrame } from './browser';
+import { EXTENSION_ID, RESULTS, VSIX, useSession } from './session';
 
 /** What the panel shows, read from its DOM (the controls are webview-ui-toolkit elements with value/checked). */
 interface PanelReadout {
@@ -85,35 +77,16 @@ async function openStep(page: Page, step: string): Promise<void> {
 
 describe('Guided lesson (walkthrough) in a real VS Code', function () {
   this.timeout(300_000);
-  let tmp: string;
-  let cs: CodeServer | undefined;
-  let browser: Browser | undefined;
-  let wb: Workbench | undefined;
+  // A model setting must not change the lesson: it always runs on the built-in model.
+  const session = useSession({
+    prefix: 'qkv-e2e-lesson-',
+    files: { 'notes.txt': 'QKV Lens lesson\n' },
+    server: () => ({ vsixPath: VSIX, settings: { 'qkvLens.model': '/nonexistent/model' } }),
+    workbench: { theme: 'Default Dark Modern', viewport: { width: 1800, height: 1000 } },
+  });
   let page: Page;
-
-  before(async function () {
-    if (!fs.existsSync(VSIX)) throw new Error(`${VSIX} is missing: run \`npm run package\` first`);
-    if (!fs.existsSync(BUILTIN_MODEL)) this.skip(); // the lesson is about the built-in teaching model
-    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'qkv-e2e-lesson-'));
-    const ws = path.join(tmp, 'workspace');
-    fs.mkdirSync(ws);
-    fs.writeFileSync(path.join(ws, 'notes.txt'), 'QKV Lens lesson\n');
-    // A model setting must not change the lesson: it always runs on the built-in model.
-    cs = await startCodeServer({ workspaceFolder: ws, vsixPath: VSIX, theme: 'Default Dark Modern', settings: { 'qkvLens.model': '/nonexistent/model' } });
-    browser = await launchBrowser();
-    wb = await openWorkbench(browser, cs.url, { theme: 'Default Dark Modern', viewport: { width: 1800, height: 1000 } });
-    page = wb.page;
-    fs.mkdirSync(RESULTS, { recursive: true });
-  });
-
-  afterEach(async function () {
-    await reportFailure(this, wb?.page, cs, wb);
-  });
-
-  after(async function () {
-    await browser?.close();
-    await cs?.stop();
-    if (tmp && process.env.QKV_E2E_KEEP !== '1') fs.rmSync(tmp, { recursive: true, force: true });
+  before(() => {
+    page = session().page;
   });
 
   it('opens from the command palette with nine steps', async function () {

@@ -3,18 +3,12 @@
 // comes back from the webview state; after a reload, VS Code recreates it through the extension's
 // WebviewPanelSerializer, which runs the same analysis again. The learner's view, layer and head stay.
 import * as assert from 'assert';
-import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
-import type { Browser, Frame, Page } from 'playwright-core';
-import { launchBrowser, openFile, openWorkbench, poll, runCommand, screenshot, selectText, waitForEditorText, waitForWorkbench, webviewFrame, Workbench } from './browser';
-import { CodeServer, REPO_ROOT, startCodeServer } from './codeServer';
-import { reportFailure } from './failureReport';
+import type { Frame, Page } from 'playwright-core';
+import { openFile, poll, runCommand, screenshot, selectText, waitForEditorText, waitForWorkbench, webviewFrame } from './browser';
+import { EXTENSION_ID, RESULTS, useSession } from './session';
 
 const SENTENCE = '我来自福州,现在住在北京,是一个正值壮年的牛马程序员';
-const RESULTS = path.join(REPO_ROOT, 'test-results', 'e2e');
-const VSIX = path.join(REPO_ROOT, 'qkv-lens.vsix');
-const EXTENSION_ID = 'qkv-lens.qkv-lens';
 
 interface PanelState { view?: string; tokens?: string; layer?: string; head?: string }
 
@@ -46,36 +40,16 @@ async function waitForState(page: Page, expected: PanelState, what: string): Pro
 
 describe('The attention panel survives hiding and a window reload (real VS Code)', function () {
   this.timeout(300_000);
-  let tmp: string;
-  let cs: CodeServer | undefined;
-  let browser: Browser | undefined;
-  let wb: Workbench | undefined;
+  const session = useSession({
+    prefix: 'qkv-e2e-restore-',
+    files: { 'sample.txt': `${SENTENCE}\n`, 'other.txt': 'another file\n' },
+    workbench: { viewport: { width: 1600, height: 900 } },
+  });
   let page: Page;
+  before(() => {
+    page = session().page;
+  });
   const chosen: PanelState = { view: 'matrix', tokens: '26', layer: '1', head: '2' };
-
-  before(async function () {
-    if (!fs.existsSync(VSIX)) throw new Error(`${VSIX} is missing: run \`npm run package\` first`);
-    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'qkv-e2e-restore-'));
-    const ws = path.join(tmp, 'workspace');
-    fs.mkdirSync(ws);
-    fs.writeFileSync(path.join(ws, 'sample.txt'), `${SENTENCE}\n`);
-    fs.writeFileSync(path.join(ws, 'other.txt'), 'another file\n');
-    cs = await startCodeServer({ workspaceFolder: ws, vsixPath: VSIX });
-    browser = await launchBrowser();
-    wb = await openWorkbench(browser, cs.url, { viewport: { width: 1600, height: 900 } });
-    page = wb.page;
-    fs.mkdirSync(RESULTS, { recursive: true });
-  });
-
-  afterEach(async function () {
-    await reportFailure(this, wb?.page, cs, wb);
-  });
-
-  after(async function () {
-    await browser?.close();
-    await cs?.stop();
-    if (tmp && process.env.QKV_E2E_KEEP !== '1') fs.rmSync(tmp, { recursive: true, force: true });
-  });
 
   it('a learner picks the matrix view, layer 1 and head 2', async function () {
     await openFile(page, 'sample.txt');

@@ -3,18 +3,13 @@
 // sentence, runs Show Attention from the editor's context menu, hovers 员 in the panel, moves the
 // editor cursor and checks the panel and the editor follow, edits the text and sees it marked stale.
 import * as assert from 'assert';
-import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
-import type { Browser, Frame, Page } from 'playwright-core';
-import { goTo, launchBrowser, openFile, poll, runCommand, runFromContextMenu, screenshot, selectAll, selectText, waitForEditorText, webviewFrame, Workbench, openWorkbench, focusEditor } from './browser';
-import { CodeServer, REPO_ROOT, Theme, startCodeServer } from './codeServer';
-import { reportFailure } from './failureReport';
+import type { Frame, Page } from 'playwright-core';
+import { goTo, openFile, poll, runCommand, runFromContextMenu, screenshot, selectAll, selectText, waitForEditorText, webviewFrame, focusEditor } from './browser';
+import { Theme } from './codeServer';
+import { EXTENSION_ID, RESULTS, VSIX, useSession } from './session';
 
 const SENTENCE = '我来自福州,现在住在北京,是一个正值壮年的牛马程序员';
-const RESULTS = path.join(REPO_ROOT, 'test-results', 'e2e');
-const VSIX = path.join(REPO_ROOT, 'qkv-lens.vsix');
-const EXTENSION_ID = 'qkv-lens.qkv-lens';
 
 async function panelFrame(page: Page, tokens: number): Promise<Frame> {
   const frame = await webviewFrame(page, { extensionId: EXTENSION_ID, selector: `[data-token-index="${tokens - 1}"]` }, 120_000);
@@ -26,36 +21,17 @@ for (const theme of ['Default Dark Modern', 'Default Light Modern'] as Theme[]) 
   const tag = theme.includes('Light') ? 'light' : 'dark';
   describe(`Show Attention in a real VS Code (${tag} theme)`, function () {
     this.timeout(300_000);
-    let tmp: string;
-    let cs: CodeServer | undefined;
-    let browser: Browser | undefined;
-    let wb: Workbench | undefined;
+    // QKV_E2E_MODEL=folder runs the same test on another model (default: the built-in one).
+    const settings = process.env.QKV_E2E_MODEL ? { 'qkvLens.model': process.env.QKV_E2E_MODEL } : {};
+    const session = useSession({
+      prefix: 'qkv-e2e-show-',
+      files: { 'sample.txt': `${SENTENCE}\n`, 'sample.py': 'def add(a, b):\n    return (a + b)\n' },
+      server: () => ({ vsixPath: VSIX, settings }),
+      workbench: { theme, viewport: { width: 1600, height: 900 } },
+    });
     let page: Page;
-
-    before(async function () {
-      if (!fs.existsSync(VSIX)) throw new Error(`${VSIX} is missing: run \`npm run package\` first`);
-      tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'qkv-e2e-show-'));
-      const ws = path.join(tmp, 'workspace');
-      fs.mkdirSync(ws);
-      fs.writeFileSync(path.join(ws, 'sample.txt'), `${SENTENCE}\n`);
-      fs.writeFileSync(path.join(ws, 'sample.py'), 'def add(a, b):\n    return (a + b)\n');
-      // QKV_E2E_MODEL=folder runs the same test on another model (default: the built-in one).
-      const settings = process.env.QKV_E2E_MODEL ? { 'qkvLens.model': process.env.QKV_E2E_MODEL } : {};
-      cs = await startCodeServer({ workspaceFolder: ws, vsixPath: VSIX, theme, settings });
-      browser = await launchBrowser();
-      wb = await openWorkbench(browser, cs.url, { theme, viewport: { width: 1600, height: 900 } });
-      page = wb.page;
-      fs.mkdirSync(RESULTS, { recursive: true });
-    });
-
-    afterEach(async function () {
-      await reportFailure(this, wb?.page, cs, wb);
-    });
-
-    after(async function () {
-      await browser?.close();
-      await cs?.stop();
-      if (tmp && process.env.QKV_E2E_KEEP !== '1') fs.rmSync(tmp, { recursive: true, force: true });
+    before(() => {
+      page = session().page;
     });
 
     it('runs from the editor context menu and shows one token per Chinese character', async function () {

@@ -10,16 +10,15 @@
 import * as assert from 'assert';
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 
 import {
-  cursorPosition, editorText, launchBrowser, notifications, openFile, openWorkbench, runCommand, screenshot,
-  selectAll, selectRange, selectText, waitForEditorText, waitForNotification, webviewFrame, Workbench,
+  cursorPosition, editorText, notifications, openFile, runCommand, screenshot,
+  selectAll, selectRange, selectText, waitForEditorText, waitForNotification, webviewFrame,
 } from './browser';
-import { CodeServer, REPO_ROOT, startCodeServer } from './codeServer';
-import { reportFailure } from './failureReport';
+import { REPO_ROOT } from './codeServer';
+import { useSession } from './session';
 
 const SENTENCE = '我来自福州,现在住在北京,是一个正值壮年的牛马程序员';
 const RESULTS = path.join(REPO_ROOT, 'test-results', 'e2e');
@@ -98,45 +97,20 @@ function packageExtension(dir: string, outFile: string): string {
 }
 
 // ---- helpers -----------------------------------------------------------------------------------
-function makeWorkspace(root: string): string {
-  const ws = path.join(root, 'workspace');
-  fs.mkdirSync(ws, { recursive: true });
-  fs.writeFileSync(path.join(ws, 'sample.txt'), `${SENTENCE}\n`);
-  fs.writeFileSync(path.join(ws, 'two-lines.txt'), 'first line here\nsecond line there\n');
-  return ws;
-}
+
+const WORKSPACE_FILES = { 'sample.txt': `${SENTENCE}\n`, 'two-lines.txt': 'first line here\nsecond line there\n' };
 
 describe('e2e harness: code-server in headless Chromium', function () {
   this.timeout(300_000);
-  let tmp: string;
-  let cs: CodeServer | undefined;
-  let browser: Browser | undefined;
-  let wb: Workbench | undefined;
+  const session = useSession({
+    prefix: 'qkv-e2e-',
+    files: WORKSPACE_FILES,
+    server: (tmp) => ({ vsixPath: packageExtension(writeProbeExtension(path.join(tmp, 'probe')), path.join(tmp, 'probe.vsix')) }),
+    workbench: { theme: 'Default Dark Modern' },
+  });
   let page: Page;
-
-  before(async function () {
-    const t0 = Date.now();
-    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'qkv-e2e-'));
-    const ws = makeWorkspace(tmp);
-    const vsix = packageExtension(writeProbeExtension(path.join(tmp, 'probe')), path.join(tmp, 'probe.vsix'));
-    const t1 = Date.now();
-    cs = await startCodeServer({ workspaceFolder: ws, vsixPath: vsix, theme: 'Default Dark Modern' });
-    const t2 = Date.now();
-    browser = await launchBrowser();
-    wb = await openWorkbench(browser, cs.url, { theme: 'Default Dark Modern' });
-    page = wb.page;
-    const t3 = Date.now();
-    console.log(`  [timing] package probe ${t1 - t0} ms, install + start code-server ${t2 - t1} ms, workbench ready ${t3 - t2} ms`);
-  });
-
-  afterEach(async function () {
-    await reportFailure(this, wb?.page, cs, wb);
-  });
-
-  after(async function () {
-    await browser?.close();
-    await cs?.stop();
-    if (tmp && process.env.QKV_E2E_KEEP !== '1') fs.rmSync(tmp, { recursive: true, force: true });
+  before(() => {
+    page = session().page;
   });
 
   it('opens sample.txt with Quick Open and shows the Chinese text', async function () {
@@ -184,32 +158,15 @@ describe('e2e harness: code-server in headless Chromium', function () {
 
 describe('e2e harness: an unpackaged extension (extensionDevelopmentPath)', function () {
   this.timeout(300_000);
-  let tmp: string;
-  let cs: CodeServer | undefined;
-  let browser: Browser | undefined;
-  let wb: Workbench | undefined;
-
-  before(async function () {
-    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'qkv-e2e-dev-'));
-    const ws = makeWorkspace(tmp);
-    const dev = writeProbeExtension(path.join(tmp, 'probe'));
-    cs = await startCodeServer({ workspaceFolder: ws, extensionDevelopmentPath: dev, theme: 'Default Light Modern' });
-    browser = await launchBrowser();
-    wb = await openWorkbench(browser, cs.url, { theme: 'Default Light Modern' });
-  });
-
-  afterEach(async function () {
-    await reportFailure(this, wb?.page, cs, wb);
-  });
-
-  after(async function () {
-    await browser?.close();
-    await cs?.stop();
-    if (tmp && process.env.QKV_E2E_KEEP !== '1') fs.rmSync(tmp, { recursive: true, force: true });
+  const session = useSession({
+    prefix: 'qkv-e2e-dev-',
+    files: WORKSPACE_FILES,
+    server: (tmp) => ({ extensionDevelopmentPath: writeProbeExtension(path.join(tmp, 'probe')) }),
+    workbench: { theme: 'Default Light Modern' },
   });
 
   it('loads the extension from its folder and shows its webview (light theme)', async function () {
-    const page = wb!.page;
+    const { page } = session();
     await openFile(page, 'sample.txt');
     await waitForEditorText(page, SENTENCE);
     await selectText(page, '北京');
