@@ -242,6 +242,16 @@ export interface TensorToWrite {
 
 /** Serialises float32 tensors into safetensors bytes (names sorted, 8-byte aligned header). */
 export function writeSafetensors(tensors: Record<string, TensorToWrite>, metadata: Record<string, string> = {}): Uint8Array {
+  return writeTensors(tensors, metadata, 'F32');
+}
+
+/** Like writeSafetensors, but stores every tensor as F16 (half the bytes; readers upcast). */
+export function writeSafetensorsF16(tensors: Record<string, TensorToWrite>, metadata: Record<string, string> = {}): Uint8Array {
+  return writeTensors(tensors, metadata, 'F16');
+}
+
+function writeTensors(tensors: Record<string, TensorToWrite>, metadata: Record<string, string>, dtype: 'F32' | 'F16'): Uint8Array {
+  const size = dtype === 'F32' ? 4 : 2;
   const names = Object.keys(tensors).sort();
   const header: Record<string, unknown> = {};
   if (Object.keys(metadata).length) header.__metadata__ = metadata;
@@ -250,8 +260,8 @@ export function writeSafetensors(tensors: Record<string, TensorToWrite>, metadat
     const t = tensors[name];
     const count = t.shape.reduce((a, b) => a * b, 1);
     if (count !== t.data.length) throw new SafetensorsError(`tensor "${name}": shape does not match data length`);
-    header[name] = { dtype: 'F32', shape: t.shape, data_offsets: [offset, offset + count * 4] };
-    offset += count * 4;
+    header[name] = { dtype, shape: t.shape, data_offsets: [offset, offset + count * size] };
+    offset += count * size;
   }
   let json = JSON.stringify(header);
   while ((8 + new TextEncoder().encode(json).length) % 8 !== 0) json += ' ';
@@ -264,8 +274,9 @@ export function writeSafetensors(tensors: Record<string, TensorToWrite>, metadat
   let pos = 8 + headerBytes.length;
   for (const name of names) {
     const d = tensors[name].data;
-    for (let i = 0; i < d.length; i++) view.setFloat32(pos + i * 4, d[i], true);
-    pos += d.length * 4;
+    if (dtype === 'F32') for (let i = 0; i < d.length; i++) view.setFloat32(pos + i * 4, d[i], true);
+    else for (let i = 0; i < d.length; i++) view.setUint16(pos + i * 2, floatToHalfBits(d[i]), true);
+    pos += d.length * size;
   }
   return out;
 }
@@ -297,34 +308,4 @@ export function floatToHalfBits(value: number): number {
   // A carry out of the mantissa correctly bumps the exponent (up to Infinity).
   if (rem > 0x1000 || (rem === 0x1000 && half & 1)) half++;
   return sign | half;
-}
-
-/** Like writeSafetensors, but stores every tensor as F16 (half the bytes; readers upcast). */
-export function writeSafetensorsF16(tensors: Record<string, TensorToWrite>, metadata: Record<string, string> = {}): Uint8Array {
-  const names = Object.keys(tensors).sort();
-  const header: Record<string, unknown> = {};
-  if (Object.keys(metadata).length) header.__metadata__ = metadata;
-  let offset = 0;
-  for (const name of names) {
-    const t = tensors[name];
-    const count = t.shape.reduce((a, b) => a * b, 1);
-    if (count !== t.data.length) throw new SafetensorsError(`tensor "${name}": shape does not match data length`);
-    header[name] = { dtype: 'F16', shape: t.shape, data_offsets: [offset, offset + count * 2] };
-    offset += count * 2;
-  }
-  let json = JSON.stringify(header);
-  while ((8 + new TextEncoder().encode(json).length) % 8 !== 0) json += ' ';
-  const headerBytes = new TextEncoder().encode(json);
-  const out = new Uint8Array(8 + headerBytes.length + offset);
-  const view = new DataView(out.buffer);
-  view.setUint32(0, headerBytes.length, true);
-  view.setUint32(4, 0, true);
-  out.set(headerBytes, 8);
-  let pos = 8 + headerBytes.length;
-  for (const name of names) {
-    const d = tensors[name].data;
-    for (let i = 0; i < d.length; i++) view.setUint16(pos + i * 2, floatToHalfBits(d[i]), true);
-    pos += d.length * 2;
-  }
-  return out;
 }
