@@ -292,9 +292,10 @@ export async function selectText(page: Page, text: string): Promise<void> {
 
 /**
  * Runs a command by its palette title (e.g. "QKV Lens: Show Attention") via F1. Retries until
- * the palette lists it: an extension's commands appear once the extension is registered.
+ * the palette lists it: an extension's commands appear once the extension is registered. Waits for
+ * the palette to close unless the command opens a quick pick of its own (`opensQuickInput`).
  */
-export async function runCommand(page: Page, title: string, timeoutMs = 60_000): Promise<void> {
+export async function runCommand(page: Page, title: string, timeoutMs = 60_000, opts: { opensQuickInput?: boolean } = {}): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     await quickInput(page, 'F1', `>${title}`);
@@ -312,7 +313,8 @@ export async function runCommand(page: Page, title: string, timeoutMs = 60_000):
       }
     }
   }
-  await page.locator(QUICK_INPUT).waitFor({ state: 'hidden', timeout: 10_000 });
+  // A command that opens its own quick pick keeps the widget open: the caller waits for its items.
+  if (!opts.opensQuickInput) await page.locator(QUICK_INPUT).waitFor({ state: 'hidden', timeout: 10_000 });
 }
 
 /**

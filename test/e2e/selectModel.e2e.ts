@@ -1,0 +1,113 @@
+// QKV Lens: Select Model in a real VS Code (code-server, packaged extension), as a person uses it: the quick
+// pick lists a model found in the Hugging Face cache (HF_HUB_CACHE, made here from the gpt2-tiny fixture),
+// picking it re-runs the open analysis on it; "Download from Hugging Face…" fetches a model by id from a
+// hub on 127.0.0.1 (test/support/fakeHub.ts, the hub's URL layout) into the cache, and the analysis
+// runs on it; "Built-in teaching model" goes back.
+import * as assert from 'assert';
+import * as fs from 'fs';
+import * as path from 'path';
+import type { Frame, Page } from 'playwright-core';
+import { openFile, poll, runCommand, screenshot, selectText, waitForEditorText, webviewFrame } from './browser';
+import { REPO_ROOT } from './codeServer';
+import { EXTENSION_ID, RESULTS, VSIX, useSession } from './session';
+import { COMMIT, FakeHub, HubFile } from '../support/fakeHub';
+
+const SENTENCE = '我来自福州,现在住在北京,是一个正值壮年的牛马程序员';
+const FIXTURES = path.join(REPO_ROOT, 'test', 'fixtures', 'hf');
+const ROWS = '.quick-input-widget .quick-input-list .monaco-list-row';
+
+function fixtureFiles(name: string): Record<string, HubFile> {
+  const dir = path.join(FIXTURES, name);
+  return Object.fromEntries(fs.readdirSync(dir).filter((f) => f !== 'reference.json')
+    .map((f) => [f, { data: fs.readFileSync(path.join(dir, f)), lfs: f.endsWith('.safetensors') }]));
+}
+
+/** A model in the Hugging Face cache layout: models--org--name/{refs/main, snapshots/<commit>/…}. */
+function cacheModel(hub: string, id: string, fixture: string): void {
+  const repo = path.join(hub, `models--${id.replace('/', '--')}`);
+  const snapshot = path.join(repo, 'snapshots', COMMIT);
+  fs.mkdirSync(snapshot, { recursive: true });
+  fs.mkdirSync(path.join(repo, 'refs'), { recursive: true });
+  fs.writeFileSync(path.join(repo, 'refs', 'main'), COMMIT);
+  for (const [f, file] of Object.entries(fixtureFiles(fixture))) fs.writeFileSync(path.join(snapshot, f), file.data);
+}
+
+async function header(page: Page, model: RegExp): Promise<{ frame: Frame; text: string }> {
+  let text = '';
+  const frame = await poll(async () => {
+    const f = await webviewFrame(page, { extensionId: EXTENSION_ID, selector: 'body[data-tokens] header' }, 5_000).catch(() => undefined);
+    text = (await f?.locator('header').textContent().catch(() => '')) ?? '';
+    return f && model.test(text) ? f : undefined;
+  }, `the panel's header to name ${model}`, 120_000).catch((err: Error) => {
+    throw new Error(`${err.message}; header: ${JSON.stringify(text)}`);
+  });
+  return { frame, text };
+}
+
+async function pick(page: Page, label: RegExp): Promise<void> {
+  await runCommand(page, 'QKV Lens: Select Model', 60_000, { opensQuickInput: true });
+  const row = page.locator(ROWS).filter({ hasText: label }).first();
+  await row.waitFor({ state: 'visible', timeout: 30_000 });
+  await row.click();
+}
+
+describe('Select Model in a real VS Code: Hugging Face cache, download, built-in', function () {
+  this.timeout(300_000);
+  const hub = new FakeHub();
+  let cacheDir = '';
+  before(async () => {
+    hub.addRepo('test-org/bert-tiny-chinese', fixtureFiles('bert-tiny-chinese'));
+    await hub.start();
+  });
+  after(() => hub.stop());
+  const session = useSession({
+    prefix: 'qkv-e2e-models-',
+    files: { 'sample.txt': `${SENTENCE}\n` },
+    server: (tmp) => {
+      cacheDir = path.join(tmp, 'hub');
+      cacheModel(cacheDir, 'test-org/gpt2-tiny', 'gpt2-tiny');
+      return { vsixPath: VSIX, env: { HF_HUB_CACHE: cacheDir, HF_HOME: path.join(tmp, 'hf-home'), HF_ENDPOINT: hub.endpoint } };
+    },
+    workbench: { viewport: { width: 1600, height: 900 } },
+  });
+  let page: Page;
+  before(async () => {
+    page = session().page;
+    await openFile(page, 'sample.txt');
+    await waitForEditorText(page, SENTENCE);
+    await selectText(page, SENTENCE);
+    await runCommand(page, 'QKV Lens: Show Attention');
+    await header(page, /QKV Lens teaching model/);
+  });
+
+  it('lists the model in the Hugging Face cache; picking it runs the open analysis on it', async function () {
+    await pick(page, /test-org\/gpt2-tiny/);
+    const { frame, text } = await header(page, /test-org\/gpt2-tiny/);
+    assert.match(text, /BPE/);
+    // Byte-level BPE: tokens never cross a character boundary the editor cannot show.
+    const n = await frame.locator('[data-token-index]').count();
+    assert.ok(n >= SENTENCE.length, `${n} tokens`);
+    await screenshot(page, path.join(RESULTS, 'select-model-cache.png'));
+  });
+
+  it('downloads a model by id from the configured endpoint into the cache and runs it', async function () {
+    hub.log.length = 0;
+    await pick(page, /Download from Hugging Face/);
+    const box = page.locator('.quick-input-widget .quick-input-box input');
+    await box.waitFor({ state: 'visible', timeout: 10_000 });
+    await box.fill('test-org/bert-tiny-chinese');
+    await page.keyboard.press('Enter');
+    const { frame, text } = await header(page, /bert-tiny-chinese/);
+    assert.match(text, /WordPiece/);
+    const tokens = await frame.locator('[data-token-index] .token-text').allTextContents();
+    assert.deepStrictEqual(tokens.filter((t) => !/^\[(CLS|SEP)\]$/.test(t)), Array.from(SENTENCE), 'one token per Chinese character');
+    const snapshot = path.join(cacheDir, 'models--test-org--bert-tiny-chinese', 'snapshots', COMMIT);
+    for (const f of ['config.json', 'model.safetensors', 'tokenizer.json']) assert.ok(fs.existsSync(path.join(snapshot, f)), `${f} in the cache`);
+    assert.ok(hub.log.some((r) => r.url.endsWith('/model.safetensors')), 'the weights came from the endpoint');
+  });
+
+  it('goes back to the built-in teaching model', async function () {
+    await pick(page, /Built-in teaching model/);
+    await header(page, /QKV Lens teaching model/);
+  });
+});
