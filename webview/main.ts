@@ -289,8 +289,9 @@ function applyLesson(lesson: LessonState): void {
   // Cleared so that setFocus below tells the editor the new layer and head even for the same token.
   vm.focused = vm.key = null;
   tabBar?.select(vm.view);
-  controls.render(vm);
   setHead(Math.min(wanted.head, heads - 1));
+  // Rebuilt after the head is set: the pickers and what-if boxes show the lesson's values.
+  controls.render(vm);
   setFocus(wanted.focused, wanted.key);
   scheduleCheck();
 }

@@ -40,6 +40,7 @@ async function main(): Promise<void> {
             const box = await h.page.locator('.matrix-canvas').boundingBox();
             if (box) await h.page.mouse.move(box.x + 72 + 23 * (box.width - 72) / 26 + 4, box.y + 72 + 25 * (box.height - 72) / 26 + 4);
           }
+          if (view === 'steps') await h.page.waitForSelector('.step-body[data-query="25"]');
           await h.page.waitForTimeout(300);
           await h.page.screenshot({ path: path.join(out, `view-${view}-${theme}${lang === 'zh' ? '-zh' : ''}.png`), fullPage: true });
         }
