@@ -207,6 +207,23 @@ describe('teaching views in headless Chromium', function () {
     assert.match((await h.page.textContent('.worked')) ?? '', /key 7 comes after query 3: masked/);
   });
 
+  it('step view: arrow keys move the query along the tokens, labels carry the weights, Escape leaves the strip', async () => {
+    await h.page.click('#tab-steps');
+    await h.page.focus('.step-view .token-strip [data-token-index="20"]');
+    for (let i = 0; i < 5; i++) await h.page.keyboard.press('ArrowRight');
+    assert.strictEqual(await h.page.evaluate(() => (document.activeElement as HTMLElement).dataset.tokenIndex), '25');
+    // The worked-through body follows once the keys rest; the labels of the other tokens then give their weight.
+    await h.page.waitForSelector('.step-body[data-query="25"]');
+    await h.page.waitForSelector('.step-view .token-strip[data-labels-for="25"]');
+    assert.match((await h.page.textContent('.step-title')) ?? '', /query “员” \(position 25\)/);
+    const label = (await h.page.getAttribute('.step-view .token-strip [data-token-index="23"]', 'aria-label')) ?? '';
+    assert.strictEqual(label, `程: weight ${hostRow(0, 0, 25)[23].toFixed(3)}`);
+    assert.match((await h.page.getAttribute('.step-view .token-strip [data-token-index="24"]', 'aria-label')) ?? '', /^序: weight \d\.\d{3}$/);
+    assert.match((await h.page.getAttribute('.step-view .token-strip [data-token-index="25"]', 'aria-label')) ?? '', /attends to/);
+    await h.page.keyboard.press('Escape');
+    assert.strictEqual(await h.page.evaluate(() => (document.activeElement as HTMLElement | null)?.dataset.tokenIndex), undefined);
+  });
+
   it('what-ifs: without √dk the softmax saturates, recomputed on WebGL equal to a reference; temperature and mask too', async () => {
     await h.page.click('#tab-matrix');
     const before = (await h.page.textContent('.saturation')) ?? '';

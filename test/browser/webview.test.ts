@@ -79,6 +79,12 @@ describe('webview in headless Chromium', function () {
     await h.page.keyboard.press('ArrowRight');
     assert.strictEqual(await h.page.evaluate(() => (document.activeElement as HTMLElement).dataset.tokenIndex), '2');
     assert.match((await h.page.getAttribute('[data-token-index="2"]', 'aria-label')) ?? '', /attends to/);
+    // The details follow the keyboard focus as they follow the pointer; the other tokens' labels give the weights.
+    assert.match((await h.page.textContent('.details-title')) ?? '', /自/);
+    await h.page.waitForSelector('.token-strip[data-labels-for="2"]');
+    const base = headOffset(trace, 0, 0, trace.tokens.length, trace.tokens.length) + 2 * trace.tokens.length;
+    assert.strictEqual(await h.page.getAttribute('[data-token-index="1"]', 'aria-label'), `${trace.tokens[1].text}: weight ${trace.weights[base + 1].toFixed(3)}`);
+    assert.match((await h.page.getAttribute('[data-token-index="3"]', 'aria-label')) ?? '', /masked/);
     await h.page.keyboard.press('Escape');
     assert.strictEqual(await h.page.$$eval('.token.focused', (els) => els.length), 0);
   });

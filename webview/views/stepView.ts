@@ -12,7 +12,7 @@ import { csvRow, exportHeader, fmt } from '../export/data';
 import { mix, palette } from '../ui/colors';
 import { swatchLegend } from '../ui/legend';
 import { hideTooltip } from '../ui/tooltip';
-import { maxAbs, stripSvg, vectorStrip } from '../ui/vectorStrip';
+import { maxAbs, releaseStrips, stripSvg, vectorStrip } from '../ui/vectorStrip';
 import { ViewModel, displayText, rowStats, singleHead, tokenCount } from '../viewModel';
 import { TokenStrip } from './tokenStrip';
 import { statsLine } from './tokensView';
@@ -226,6 +226,7 @@ export class StepView implements View {
     five.append(this.check(vm, c.step.output, modelOutput, s.checkOutput));
     parts.push(five);
 
+    releaseStrips(this.body);
     this.body.replaceChildren(...parts);
     this.body.dataset.query = String(query);
     this.body.removeAttribute('aria-busy');
