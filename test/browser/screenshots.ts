@@ -44,6 +44,17 @@ async function main(): Promise<void> {
           await h.page.waitForTimeout(300);
           await h.page.screenshot({ path: path.join(out, `view-${view}-${theme}${lang === 'zh' ? '-zh' : ''}.png`), fullPage: true });
         }
+        // A what-if on: no √dk scaling (the matrix saturates; the step view says the scaling is off).
+        if (!only.length || only.includes('whatif')) {
+          await h.page.click('#scale');
+          await h.page.waitForFunction(() => document.body.dataset.recomputeMaxDiff === '');
+          for (const view of ['matrix', 'steps'] as const) {
+            await h.page.click(`#tab-${view}`);
+            if (view === 'steps') await h.page.hover('.token-strip [data-token-index="25"]');
+            await h.page.waitForTimeout(400);
+            await h.page.screenshot({ path: path.join(out, `view-whatif-${view}-${theme}${lang === 'zh' ? '-zh' : ''}.png`), fullPage: true });
+          }
+        }
         await h.close();
       }
     }

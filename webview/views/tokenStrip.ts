@@ -12,6 +12,8 @@ import { Rgb, css, palette } from '../ui/colors';
 import { ViewModel, displayText, isMasked, weightRow } from '../viewModel';
 
 const SHADES = 32;
+/** The canvases reach this far past the strip so the focus ring of an edge token is not cut off. */
+const BLEED = 4;
 /** The aria-labels with every token's weight follow once the focus rests this long. */
 const LABEL_DELAY_MS = 100;
 
@@ -113,14 +115,16 @@ export class TokenStrip {
     const origin = this.element.getBoundingClientRect();
     this.boxes = this.chips.map((c) => {
       const r = c.getBoundingClientRect();
-      return { x: r.left - origin.left, y: r.top - origin.top, w: r.width, h: r.height };
+      return { x: r.left - origin.left + BLEED, y: r.top - origin.top + BLEED, w: r.width, h: r.height };
     });
     const dpr = window.devicePixelRatio || 1;
+    const width = origin.width + 2 * BLEED;
+    const height = origin.height + 2 * BLEED;
     for (const c of [this.under, this.over]) {
-      c.width = Math.max(1, Math.round(origin.width * dpr));
-      c.height = Math.max(1, Math.round(origin.height * dpr));
-      c.style.width = `${origin.width}px`;
-      c.style.height = `${origin.height}px`;
+      c.width = Math.max(1, Math.round(width * dpr));
+      c.height = Math.max(1, Math.round(height * dpr));
+      c.style.width = `${width}px`;
+      c.style.height = `${height}px`;
     }
     return this.boxes;
   }
@@ -181,6 +185,13 @@ export class TokenStrip {
     if (masked.length) {
       over.fillStyle = art.veil;
       for (const b of masked) over.fillRect(b.x, b.y, b.w, b.h);
+    }
+    // The focus ring is drawn too: restyling one of 512 tokens repaints the whole strip (about 5 ms here).
+    const f = boxes[focused];
+    if (f) {
+      over.strokeStyle = css(p.focus);
+      over.lineWidth = 2;
+      over.strokeRect(f.x - 2, f.y - 2, f.w + 4, f.h + 4);
     }
     this.painted = focused;
   }
