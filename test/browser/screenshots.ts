@@ -40,8 +40,20 @@ async function main(): Promise<void> {
             const box = await h.page.locator('.matrix-canvas').boundingBox();
             if (box) await h.page.mouse.move(box.x + 72 + 23 * (box.width - 72) / 26 + 4, box.y + 72 + 25 * (box.height - 72) / 26 + 4);
           }
+          if (view === 'steps') await h.page.waitForSelector('.step-body[data-query="25"]');
           await h.page.waitForTimeout(300);
           await h.page.screenshot({ path: path.join(out, `view-${view}-${theme}${lang === 'zh' ? '-zh' : ''}.png`), fullPage: true });
+        }
+        // A what-if on: no √dk scaling (the matrix saturates; the step view says the scaling is off).
+        if (!only.length || only.includes('whatif')) {
+          await h.page.click('#scale');
+          await h.page.waitForFunction(() => document.body.dataset.recomputeMaxDiff === '');
+          for (const view of ['matrix', 'steps'] as const) {
+            await h.page.click(`#tab-${view}`);
+            if (view === 'steps') await h.page.hover('.token-strip [data-token-index="25"]');
+            await h.page.waitForTimeout(400);
+            await h.page.screenshot({ path: path.join(out, `view-whatif-${view}-${theme}${lang === 'zh' ? '-zh' : ''}.png`), fullPage: true });
+          }
         }
         await h.close();
       }

@@ -179,6 +179,7 @@ describe('teaching views in headless Chromium', function () {
   it('step view: recomputes q·k/√dk, the mask, the softmax and the output from q, k, v, equal to the model', async () => {
     await h.page.click('#tab-steps');
     await h.page.hover('.step-view .token-strip [data-token-index="25"]');
+    await h.page.waitForSelector('.step-body[data-query="25"]');
     assert.match((await h.page.textContent('.step-title')) ?? '', /query “员” \(position 25\)/);
     // The strongest keys are listed; "Show all" lists every key.
     assert.ok((await h.page.$$eval('.step-table:not(.output-table) tbody tr', (els) => els.length)) < t);
@@ -203,8 +204,26 @@ describe('teaching views in headless Chromium', function () {
     assert.ok(maxDiff(json.output, out) < 1e-5);
     // A masked key says so.
     await h.page.hover('.step-view .token-strip [data-token-index="3"]');
+    await h.page.waitForSelector('.step-body[data-query="3"]');
     await h.page.click('.step-table tr[data-key="7"]');
     assert.match((await h.page.textContent('.worked')) ?? '', /key 7 comes after query 3: masked/);
+  });
+
+  it('step view: arrow keys move the query along the tokens, labels carry the weights, Escape leaves the strip', async () => {
+    await h.page.click('#tab-steps');
+    await h.page.focus('.step-view .token-strip [data-token-index="20"]');
+    for (let i = 0; i < 5; i++) await h.page.keyboard.press('ArrowRight');
+    assert.strictEqual(await h.page.evaluate(() => (document.activeElement as HTMLElement).dataset.tokenIndex), '25');
+    // The worked-through body follows once the keys rest; the labels of the other tokens then give their weight.
+    await h.page.waitForSelector('.step-body[data-query="25"]');
+    await h.page.waitForSelector('.step-view .token-strip[data-labels-for="25"]');
+    assert.match((await h.page.textContent('.step-title')) ?? '', /query “员” \(position 25\)/);
+    const label = (await h.page.getAttribute('.step-view .token-strip [data-token-index="23"]', 'aria-label')) ?? '';
+    assert.strictEqual(label, `程: weight ${hostRow(0, 0, 25)[23].toFixed(3)}`);
+    assert.match((await h.page.getAttribute('.step-view .token-strip [data-token-index="24"]', 'aria-label')) ?? '', /^序: weight \d\.\d{3}$/);
+    assert.match((await h.page.getAttribute('.step-view .token-strip [data-token-index="25"]', 'aria-label')) ?? '', /attends to/);
+    await h.page.keyboard.press('Escape');
+    assert.strictEqual(await h.page.evaluate(() => (document.activeElement as HTMLElement | null)?.dataset.tokenIndex), undefined);
   });
 
   it('what-ifs: without √dk the softmax saturates, recomputed on WebGL equal to a reference; temperature and mask too', async () => {
@@ -267,6 +286,7 @@ describe('teaching views in headless Chromium', function () {
     for (const view of VIEWS) {
       await h.page.click(`#tab-${view}`);
       if (view === 'tokens' || view === 'steps') await h.page.hover('.token-strip [data-token-index="25"]');
+      if (view === 'steps') await h.page.waitForSelector('.step-body[data-query="25"]');
       const png = await exported(h, 'png');
       assert.match(png.fileName, new RegExp(`^qkv-${view}.*\\.png$`));
       const bytes = Buffer.from(png.data.replace(/^data:image\/png;base64,/, ''), 'base64');
@@ -332,6 +352,7 @@ describe('teaching views in headless Chromium', function () {
           await s.page.click(`#tab-${view}`);
           if (view === 'tokens' || view === 'steps') await s.page.hover('.token-strip [data-token-index="25"]');
           if (view === 'heads') await s.page.hover('.hv-left [data-token-index="25"]');
+          if (view === 'steps') await s.page.waitForSelector('.step-body[data-query="25"]');
           await s.page.screenshot({ path: path.join(shots, `test-${view}-${theme}${theme === 'dark' ? '-zh' : ''}.png`), fullPage: true });
         }
         if (theme === 'dark') assert.strictEqual(await s.page.textContent('#tab-steps'), '逐步计算');

@@ -51,11 +51,14 @@ describe('webview in headless Chromium', function () {
 
   it('hovering 员 shows its weights on 程 and 序, equal to the model', async () => {
     await h.page.hover('[data-token-index="25"]');
-    const labels = await h.page.$$eval('[data-token-index] .token-weight', (els) => els.map((e) => e.textContent ?? ''));
+    // The weights are drawn on a canvas; each token's label carries its weight for screen readers
+    // (updated once the focus rests).
+    await h.page.waitForSelector('.token-strip[data-labels-for="25"]');
+    const labels = await h.page.$$eval('[data-token-index]', (els) => els.map((e) => e.getAttribute('aria-label') ?? ''));
     const t = trace.tokens.length;
     const base = headOffset(trace, 0, 0, t, t) + 25 * t;
-    assert.strictEqual(labels[23], trace.weights[base + 23].toFixed(2));
-    assert.strictEqual(labels[24], trace.weights[base + 24].toFixed(2));
+    assert.strictEqual(labels[23], `程: weight ${trace.weights[base + 23].toFixed(3)}`);
+    assert.strictEqual(labels[24], `序: weight ${trace.weights[base + 24].toFixed(3)}`);
     const title = await h.page.textContent('.details-title');
     assert.match(title ?? '', /员/);
     await h.page.screenshot({ path: path.join(shots, 'webview-dark-hover.png') });
@@ -63,7 +66,8 @@ describe('webview in headless Chromium', function () {
 
   it('masks future tokens for a causal model and tells the host which token is focused', async () => {
     await h.page.hover('[data-token-index="3"]');
-    const masked = await h.page.$$eval('[data-token-index]', (els) => els.map((e) => e.classList.contains('masked')));
+    await h.page.waitForSelector('.token-strip[data-labels-for="3"]');
+    const masked = await h.page.$$eval('[data-token-index]', (els) => els.map((e) => /masked/.test(e.getAttribute('aria-label') ?? '')));
     assert.deepStrictEqual(masked.map((m, i) => m === i > 3), masked.map(() => true));
     const posted = await h.posted();
     assert.ok(posted.some((m) => m.type === 'focusToken' && m.index === 3));
@@ -75,6 +79,12 @@ describe('webview in headless Chromium', function () {
     await h.page.keyboard.press('ArrowRight');
     assert.strictEqual(await h.page.evaluate(() => (document.activeElement as HTMLElement).dataset.tokenIndex), '2');
     assert.match((await h.page.getAttribute('[data-token-index="2"]', 'aria-label')) ?? '', /attends to/);
+    // The details follow the keyboard focus as they follow the pointer; the other tokens' labels give the weights.
+    assert.match((await h.page.textContent('.details-title')) ?? '', /自/);
+    await h.page.waitForSelector('.token-strip[data-labels-for="2"]');
+    const base = headOffset(trace, 0, 0, trace.tokens.length, trace.tokens.length) + 2 * trace.tokens.length;
+    assert.strictEqual(await h.page.getAttribute('[data-token-index="1"]', 'aria-label'), `${trace.tokens[1].text}: weight ${trace.weights[base + 1].toFixed(3)}`);
+    assert.match((await h.page.getAttribute('[data-token-index="3"]', 'aria-label')) ?? '', /masked/);
     await h.page.keyboard.press('Escape');
     assert.strictEqual(await h.page.$$eval('.token.focused', (els) => els.length), 0);
   });

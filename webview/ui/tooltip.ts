@@ -34,13 +34,14 @@ export function showTooltip(lines: string[], at: { x: number; y: number } | DOMR
     );
   }
   el.hidden = false;
-  const box = el.getBoundingClientRect();
-  const anchor = 'width' in at ? { x: at.left, y: at.bottom + 4, above: at.top - 4 } : { x: at.x + 14, y: at.y + 16, above: at.y - 8 };
-  let x = Math.min(anchor.x, window.innerWidth - box.width - 4);
-  let y = anchor.y;
-  if (y + box.height > window.innerHeight) y = Math.max(0, anchor.above - box.height);
-  x = Math.max(0, x);
-  el.style.transform = `translate(${Math.round(x)}px, ${Math.round(y)}px)`;
+  // Placed without measuring itself (no forced layout on the hover path): right of and below the
+  // anchor, flipped to the left or above in the right or bottom part of the window.
+  const box = 'width' in at ? { x: at.left, y: at.bottom + 4, top: at.top - 4 } : { x: at.x + 14, y: at.y + 16, top: at.y - 8 };
+  const flipX = box.x > window.innerWidth * 0.6;
+  const flipY = box.y > window.innerHeight * 0.7;
+  const x = flipX ? ('width' in at ? at.right : at.x - 8) : box.x;
+  const y = flipY ? box.top : box.y;
+  el.style.transform = `translate(${Math.round(x)}px, ${Math.round(y)}px) translate(${flipX ? '-100%' : '0'}, ${flipY ? '-100%' : '0'})`;
 }
 
 export function hideTooltip(): void {

@@ -11,6 +11,7 @@ interface Strip {
   scale: number;
   bar: number;
   height: number;
+  label: string;
 }
 
 const strips = new WeakMap<HTMLCanvasElement, Strip>();
@@ -23,15 +24,40 @@ function barWidth(d: number): number {
   return Math.max(3, Math.min(14, Math.floor(256 / d)));
 }
 
+/**
+ * Canvases of strips that left the page, reused by the next strips: a new 2D canvas costs a context and
+ * a backing store (~1.5 ms each here), and the step view shows about forty per query.
+ */
+const spare: HTMLCanvasElement[] = [];
+const MAX_SPARE = 256;
+
+/** Hands the strips under `root` (about to be dropped) back for reuse. */
+export function releaseStrips(root: ParentNode): void {
+  root.querySelectorAll<HTMLCanvasElement>('canvas.vector-strip').forEach((c) => {
+    if (spare.length < MAX_SPARE) spare.push(c);
+  });
+}
+
+function onPointerMove(this: HTMLCanvasElement, e: PointerEvent): void {
+  const s = strips.get(this);
+  if (!s) return;
+  const x = Math.max(0, Math.min(s.values.length - 1, Math.floor(e.offsetX / s.bar)));
+  showTooltip([`${s.label}[${x}] = ${s.values[x].toFixed(4)}`], { x: e.clientX, y: e.clientY });
+}
+
 /** `scale`: the |value| that fills half the height (share it across a column so rows compare). */
 export function vectorStrip(values: Float32Array, colour: Rgb, scale: number, label: string, height = 26): HTMLCanvasElement {
   const d = values.length;
   const bar = barWidth(d);
-  const canvas = document.createElement('canvas');
+  const reused = spare.pop();
+  const canvas = reused ?? document.createElement('canvas');
   canvas.className = 'vector-strip';
   const dpr = window.devicePixelRatio || 1;
-  canvas.width = Math.round(d * bar * dpr);
-  canvas.height = Math.round(height * dpr);
+  const width = Math.round(d * bar * dpr);
+  const pixels = Math.round(height * dpr);
+  // Assigning a size, even the same one, drops the backing store: only when it changes.
+  if (canvas.width !== width) canvas.width = width;
+  if (canvas.height !== pixels) canvas.height = pixels;
   canvas.style.width = `${d * bar}px`;
   canvas.style.height = `${height}px`;
   canvas.setAttribute('role', 'img');
@@ -42,11 +68,12 @@ export function vectorStrip(values: Float32Array, colour: Rgb, scale: number, la
     if (Math.abs(values[x]) > Math.abs(values[big])) big = x;
   }
   canvas.setAttribute('aria-label', `${label}: ${d} values, norm ${Math.sqrt(norm).toFixed(3)}, largest ${values[big].toFixed(3)} at ${big}`);
-  const strip: Strip = { values, colour, scale: scale || 1, bar, height };
+  const strip: Strip = { values, colour, scale: scale || 1, bar, height, label };
   strips.set(canvas, strip);
   const ctx = canvas.getContext('2d');
   if (ctx) {
     ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    if (reused) ctx.clearRect(0, 0, d * bar, height);
     const p = palette();
     const mid = height / 2;
     ctx.fillStyle = css(colour);
@@ -57,10 +84,7 @@ export function vectorStrip(values: Float32Array, colour: Rgb, scale: number, la
     ctx.fillStyle = css(p.muted, 0.6);
     ctx.fillRect(0, mid - 0.5, d * bar, 1);
   }
-  canvas.addEventListener('pointermove', (e) => {
-    const x = Math.max(0, Math.min(d - 1, Math.floor(e.offsetX / bar)));
-    showTooltip([`${label}[${x}] = ${values[x].toFixed(4)}`], { x: e.clientX, y: e.clientY });
-  });
+  if (!reused) canvas.addEventListener('pointermove', onPointerMove);
   return canvas;
 }
 

@@ -13,6 +13,8 @@ import { ExportData, View, ViewActions } from './view';
 
 const ROW = 20;
 const LINES_WIDTH = 260;
+/** Each side keeps a gutter for bars: the weight each token on that side gets (strongest shown head). */
+const GUTTER = 36;
 /** Lines fainter than this (relative to the strongest) are not drawn: invisible anyway, and costly. */
 const MIN_ALPHA = 0.02;
 const BUCKETS = 10;
@@ -46,7 +48,8 @@ export class HeadView implements View {
   private t = 0;
   private overview: HTMLCanvasElement | undefined;
   private drawQueued = false;
-  private lastShaded: 'none' | 'query' | 'key' = 'none';
+  private markedLeft: number | null = null;
+  private markedRight: number | null = null;
 
   constructor(private readonly actions: ViewActions) {
     this.element = document.createElement('div');
@@ -144,7 +147,7 @@ export class HeadView implements View {
     this.mid.style.height = `${this.t * ROW}px`;
     this.note.textContent = vm.head >= 0 ? vm.strings.headViewHint : `${headLabel(vm)} · ${vm.strings.headViewHint}`;
     this.overview = undefined;
-    this.lastShaded = 'none';
+    this.markedLeft = this.markedRight = null;
     this.sizeCanvas();
     this.paintFocus(vm);
   }
@@ -241,33 +244,19 @@ export class HeadView implements View {
     this.draw(vm);
   }
 
-  /** Shades the other column by the strongest shown weight, relative to the largest (like the tokens view). */
+  /** Marks the focused token of each column (two class changes, not 2×T style changes). */
   private shade(vm: ViewModel): void {
-    const { focused, key } = vm;
-    const side = focused !== null ? 'query' : key !== null ? 'key' : 'none';
-    for (const [chips, i] of [[this.leftChips, focused], [this.rightChips, key]] as const) {
-      for (let j = 0; j < chips.length; j++) chips[j].classList.toggle('focused', j === i);
+    const marks: Array<[HTMLButtonElement[], number | null, 'left' | 'right']> = [
+      [this.leftChips, vm.focused, 'left'],
+      [this.rightChips, vm.key, 'right'],
+    ];
+    for (const [chips, i, side] of marks) {
+      const prev = side === 'left' ? this.markedLeft : this.markedRight;
+      if (prev !== null && prev !== i) chips[prev]?.classList.remove('focused');
+      if (i !== null) chips[i]?.classList.add('focused');
+      if (side === 'left') this.markedLeft = i;
+      else this.markedRight = i;
     }
-    if (side === 'none') {
-      if (this.lastShaded !== 'none') for (const c of [...this.leftChips, ...this.rightChips]) c.style.removeProperty('--heat');
-      this.lastShaded = 'none';
-      return;
-    }
-    const target = side === 'query' ? this.rightChips : this.leftChips;
-    const cleared = side === 'query' ? this.leftChips : this.rightChips;
-    if (this.lastShaded !== side) for (const c of cleared) c.style.removeProperty('--heat');
-    const t = this.t;
-    const strongest = new Float32Array(t);
-    let max = 0;
-    for (const s of this.sets) {
-      for (let j = 0; j < t; j++) {
-        const w = side === 'query' ? s.m[(focused as number) * t + j] : s.m[j * t + (key as number)];
-        if (w > strongest[j]) strongest[j] = w;
-        if (w > max) max = w;
-      }
-    }
-    for (let j = 0; j < t; j++) target[j].style.setProperty('--heat', `${max > 0 ? Math.round((strongest[j] / max) * 55) : 0}%`);
-    this.lastShaded = side;
   }
 
   private draw(vm: ViewModel): void {
@@ -294,6 +283,20 @@ export class HeadView implements View {
     }
     if (max <= 0) return;
     ctx.lineWidth = 2;
+    const x0 = GUTTER;
+    const x1 = LINES_WIDTH - GUTTER;
+    // The bars: for each token on the other side, its strongest weight over the shown heads.
+    const strongest = new Float32Array(t);
+    const owner = new Int32Array(t);
+    this.sets.forEach((s, n) => {
+      for (let j = 0; j < t; j++) {
+        const w = focused !== null ? s.m[focused * t + j] : s.m[j * t + (key as number)];
+        if (w > strongest[j]) {
+          strongest[j] = w;
+          owner[j] = n;
+        }
+      }
+    });
     for (const s of this.sets) {
       const paths = Array.from({ length: BUCKETS }, () => new Path2D());
       const used = new Array<boolean>(BUCKETS).fill(false);
@@ -306,8 +309,8 @@ export class HeadView implements View {
         const y1 = rows(k);
         if ((y0 < 0 && y1 < 0) || (y0 > height && y1 > height)) continue;
         const b = Math.min(BUCKETS - 1, Math.floor(a * BUCKETS));
-        paths[b].moveTo(0, y0);
-        paths[b].lineTo(LINES_WIDTH, y1);
+        paths[b].moveTo(x0, y0);
+        paths[b].lineTo(x1, y1);
         used[b] = true;
       }
       for (let b = 0; b < BUCKETS; b++) {
@@ -315,6 +318,17 @@ export class HeadView implements View {
         ctx.strokeStyle = css(s.colour, (b + 1) / BUCKETS);
         ctx.stroke(paths[b]);
       }
+    }
+    const first = Math.max(0, Math.floor(top / ROW));
+    const last = Math.min(t - 1, Math.ceil((top + height) / ROW));
+    for (let j = first; j <= last; j++) {
+      const w = strongest[j] / max;
+      if (w <= 0) continue;
+      const length = Math.max(1, w * (GUTTER - 6));
+      ctx.fillStyle = css(this.sets[owner[j]].colour, 0.9);
+      // Query focused: bars grow from the right column towards the lines; key focused: from the left.
+      if (focused !== null) ctx.fillRect(LINES_WIDTH - 2 - length, rows(j) - 4, length, 8);
+      else ctx.fillRect(2, rows(j) - 4, length, 8);
     }
   }
 
@@ -351,8 +365,8 @@ export class HeadView implements View {
           const y1 = j * ROW + ROW / 2 - top;
           if ((y0 < 0 && y1 < 0) || (y0 > height && y1 > height)) continue;
           const b = Math.min(BUCKETS - 1, Math.floor(a * BUCKETS));
-          paths[b].moveTo(0, y0);
-          paths[b].lineTo(LINES_WIDTH, y1);
+          paths[b].moveTo(GUTTER, y0);
+          paths[b].lineTo(LINES_WIDTH - GUTTER, y1);
         }
       }
       for (let b = 0; b < BUCKETS; b++) {
@@ -424,7 +438,7 @@ export class HeadView implements View {
           const y0 = i * ROW + ROW / 2 - top;
           const y1 = j * ROW + ROW / 2 - top;
           if ((y0 < 0 && y1 < 0) || (y0 > height && y1 > height)) continue;
-          out.push(`<line x1="0" y1="${y0.toFixed(1)}" x2="${LINES_WIDTH}" y2="${y1.toFixed(1)}" stroke="${css(s.colour)}" stroke-opacity="${a.toFixed(3)}" stroke-width="${focused !== null || key !== null ? 2 : 1}"/>`);
+          out.push(`<line x1="${GUTTER}" y1="${y0.toFixed(1)}" x2="${LINES_WIDTH - GUTTER}" y2="${y1.toFixed(1)}" stroke="${css(s.colour)}" stroke-opacity="${a.toFixed(3)}" stroke-width="${focused !== null || key !== null ? 2 : 1}"/>`);
         }
       }
     }

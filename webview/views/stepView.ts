@@ -12,7 +12,7 @@ import { csvRow, exportHeader, fmt } from '../export/data';
 import { mix, palette } from '../ui/colors';
 import { swatchLegend } from '../ui/legend';
 import { hideTooltip } from '../ui/tooltip';
-import { maxAbs, stripSvg, vectorStrip } from '../ui/vectorStrip';
+import { maxAbs, releaseStrips, stripSvg, vectorStrip } from '../ui/vectorStrip';
 import { ViewModel, displayText, rowStats, singleHead, tokenCount } from '../viewModel';
 import { TokenStrip } from './tokenStrip';
 import { statsLine } from './tokensView';
@@ -24,6 +24,11 @@ const TOP_KEYS = 12;
 const ALL_KEYS_UP_TO = 16;
 /** Vectors this short have their elements written out in the worked example. */
 const WRITE_OUT_UP_TO = 8;
+/**
+ * While the pointer runs along the tokens only the strip follows it; the worked-through body (hundreds
+ * of elements) is rebuilt once the pointer rests this long, so hover stays fluid on long inputs.
+ */
+const BODY_DELAY_MS = 60;
 
 export function num(x: number): string {
   if (!Number.isFinite(x)) return x > 0 ? '∞' : '−∞';
@@ -55,6 +60,8 @@ export class StepView implements View {
   private shownKey: number | undefined;
   private worked: HTMLElement | undefined;
   private rows = new Map<number, HTMLElement>();
+  private pendingBody: ReturnType<typeof setTimeout> | undefined;
+  private vm: ViewModel | undefined;
 
   constructor(private readonly actions: ViewActions) {
     this.element = document.createElement('div');
@@ -72,16 +79,26 @@ export class StepView implements View {
   }
 
   render(vm: ViewModel): void {
+    this.vm = vm;
     this.computed = undefined;
     this.strip.render({ ...vm, focused: this.queryOf(vm) }, vm.strings.stepPickQuery);
     this.renderBody(vm);
   }
 
   paintFocus(vm: ViewModel): void {
+    this.vm = vm;
     const query = this.queryOf(vm);
     this.strip.paint({ ...vm, focused: query });
-    if (!this.computed || this.computed.query !== query) this.renderBody(vm);
-    else this.showKey(vm, this.keyOf(vm, this.computed));
+    if (this.computed && this.computed.query === query && this.pendingBody === undefined) {
+      this.showKey(vm, this.keyOf(vm, this.computed));
+      return;
+    }
+    if (this.pendingBody !== undefined) clearTimeout(this.pendingBody);
+    this.body.setAttribute('aria-busy', 'true');
+    this.pendingBody = setTimeout(() => {
+      this.pendingBody = undefined;
+      if (this.vm && this.element.isConnected) this.renderBody(this.vm);
+    }, BODY_DELAY_MS);
   }
 
   focusToken(index: number): void {
@@ -121,6 +138,10 @@ export class StepView implements View {
   }
 
   private renderBody(vm: ViewModel): void {
+    // Lets bench/hover.ts time the rebuild to its painted frame (a mark costs nothing otherwise).
+    performance.mark('qkv-step-body');
+    if (this.pendingBody !== undefined) clearTimeout(this.pendingBody);
+    this.pendingBody = undefined;
     hideTooltip();
     const query = this.queryOf(vm);
     this.lastQuery = query;
@@ -205,7 +226,10 @@ export class StepView implements View {
     five.append(this.check(vm, c.step.output, modelOutput, s.checkOutput));
     parts.push(five);
 
+    releaseStrips(this.body);
     this.body.replaceChildren(...parts);
+    this.body.dataset.query = String(query);
+    this.body.removeAttribute('aria-busy');
     this.shownKey = undefined;
     this.showKey(vm, key);
   }
@@ -382,7 +406,8 @@ export class StepView implements View {
   }
 
   exportData(vm: ViewModel): ExportData {
-    const c = this.computed ?? this.compute(vm, this.queryOf(vm));
+    const query = this.queryOf(vm);
+    const c = this.computed?.query === query ? this.computed : this.compute(vm, query);
     const tokens = vm.analysis.trace.tokens;
     const lines = [csvRow(['key_index', 'key', 'dot', 'k_norm', 'cos', 'scaled', 'logit', 'masked', 'weight', 'reference_weight'])];
     for (const k of c.step.keys) lines.push(csvRow([k.key, tokens[k.key].text, fmt(k.dot), fmt(k.kNorm), fmt(k.cos), fmt(k.scaled), fmt(k.logit), k.masked ? 1 : 0, fmt(k.weight), fmt(c.reference[k.key])]));

@@ -32,6 +32,8 @@ export class TokensView implements View {
 
   render(vm: ViewModel): void {
     this.strip.render(vm, vm.strings.hoverHint);
+    this.legendHigh = undefined;
+    this.parts = undefined;
     this.paintFocus(vm);
   }
 
@@ -45,50 +47,72 @@ export class TokensView implements View {
     this.strip.focusChip(index);
   }
 
+  /** Built once per render; a hover only changes its numbers (no new elements on the hover path). */
+  private legendHigh: HTMLElement | undefined;
+  private items: Array<{ li: HTMLElement; name: HTMLElement; fill: HTMLElement; value: HTMLElement }> = [];
+  private parts: { hint: HTMLElement; title: HTMLElement; list: HTMLElement; stats: HTMLElement } | undefined;
+
   private renderLegend(vm: ViewModel): void {
-    const p = palette();
     const max = vm.focused === null ? 1 : rowStats(weightRow(vm, vm.focused)).max;
-    this.legendHost.replaceChildren(colorLegend(vm.strings.legend, '0', max.toFixed(3), { ...p.weight, a: 0 }, { ...p.weight, a: 0.55 }, vm.strings.shadeRelativeToRow));
+    if (!this.legendHigh || !this.legendHost.contains(this.legendHigh)) {
+      const p = palette();
+      this.legendHost.replaceChildren(colorLegend(vm.strings.legend, '0', '', { ...p.weight, a: 0 }, { ...p.weight, a: 0.55 }, vm.strings.shadeRelativeToRow));
+      this.legendHigh = this.legendHost.querySelector('.legend-hi') as HTMLElement;
+    }
+    this.legendHigh.textContent = max.toFixed(3);
   }
 
-  private renderDetails(vm: ViewModel): void {
-    const details = this.details;
-    details.replaceChildren();
-    if (vm.focused === null) {
-      const hint = document.createElement('p');
-      hint.className = 'hint';
-      hint.textContent = vm.strings.hoverHint;
-      details.append(hint);
-      return;
-    }
-    const tokens = vm.analysis.trace.tokens;
-    const row = weightRow(vm, vm.focused);
+  private buildDetails(vm: ViewModel): NonNullable<TokensView['parts']> {
+    const hint = document.createElement('p');
+    hint.className = 'hint';
+    hint.textContent = vm.strings.hoverHint;
     const title = document.createElement('h2');
     title.className = 'details-title';
-    title.textContent = format(vm.strings.attendsTo, displayText(tokens[vm.focused].text));
     const list = document.createElement('ol');
     list.className = 'top-list';
-    const order = topIndices(row, TOP);
-    for (const j of order) {
-      if (row[j] <= 0) continue;
-      const item = document.createElement('li');
-      item.className = 'top-item';
+    this.items = Array.from({ length: TOP }, () => {
+      const li = document.createElement('li');
+      li.className = 'top-item';
       const name = document.createElement('span');
       name.className = 'top-token';
-      name.textContent = displayText(tokens[j].text);
       const bar = document.createElement('span');
       bar.className = 'top-bar';
       const fill = document.createElement('span');
       fill.className = 'top-fill';
-      fill.style.width = `${(row[j] * 100).toFixed(1)}%`;
       bar.append(fill);
       const value = document.createElement('span');
       value.className = 'top-value';
-      value.textContent = row[j].toFixed(3);
-      item.append(name, bar, value);
-      list.append(item);
-    }
-    details.append(title, list, statsLine(vm, vm.focused));
+      li.append(name, bar, value);
+      list.append(li);
+      return { li, name, fill, value };
+    });
+    const stats = document.createElement('p');
+    stats.className = 'stats';
+    this.details.replaceChildren(hint, title, list, stats);
+    return { hint, title, list, stats };
+  }
+
+  private renderDetails(vm: ViewModel): void {
+    if (!this.parts) this.parts = this.buildDetails(vm);
+    const { hint, title, list, stats } = this.parts;
+    const focused = vm.focused;
+    hint.hidden = focused !== null;
+    title.hidden = list.hidden = stats.hidden = focused === null;
+    if (focused === null) return;
+    const tokens = vm.analysis.trace.tokens;
+    const row = weightRow(vm, focused);
+    title.textContent = format(vm.strings.attendsTo, displayText(tokens[focused].text));
+    const order = topIndices(row, TOP);
+    this.items.forEach((item, n) => {
+      const j = order[n];
+      const shown = j !== undefined && row[j] > 0;
+      item.li.hidden = !shown;
+      if (!shown) return;
+      item.name.textContent = displayText(tokens[j].text);
+      item.fill.style.width = `${(row[j] * 100).toFixed(1)}%`;
+      item.value.textContent = row[j].toFixed(3);
+    });
+    stats.textContent = statsText(vm, focused);
   }
 
   exportData(vm: ViewModel): ExportData {
@@ -112,13 +136,17 @@ export function topIndices(row: ArrayLike<number>, n: number): number[] {
 }
 
 /** "entropy 0.52 · max weight 0.91", with the model's own values when the what-ifs change them. */
-export function statsLine(vm: ViewModel, query: number): HTMLElement {
+export function statsText(vm: ViewModel, query: number): string {
   const s = rowStats(weightRow(vm, query));
   const base = vm.store.atModelSettings ? undefined : modelRow(vm, query);
   const m = base ? rowStats(base) : undefined;
+  const model = (v: number | undefined) => (v === undefined ? '' : ` (${vm.strings.modelValue} ${v.toFixed(3)})`);
+  return `${vm.strings.entropy} ${s.entropy.toFixed(3)}${model(m?.entropy)} · ${vm.strings.maxWeight} ${s.max.toFixed(3)}${model(m?.max)}`;
+}
+
+export function statsLine(vm: ViewModel, query: number): HTMLElement {
   const p = document.createElement('p');
   p.className = 'stats';
-  const model = (v: number | undefined) => (v === undefined ? '' : ` (${vm.strings.modelValue} ${v.toFixed(3)})`);
-  p.textContent = `${vm.strings.entropy} ${s.entropy.toFixed(3)}${model(m?.entropy)} · ${vm.strings.maxWeight} ${s.max.toFixed(3)}${model(m?.max)}`;
+  p.textContent = statsText(vm, query);
   return p;
 }
