@@ -334,7 +334,20 @@ async function doExport(kind: ExportFormat): Promise<void> {
   }
 }
 
+/** Tells the host (its log) how long a trace took to arrive, to be checked and to be painted. */
+function reportArrival(analysis: Analysis, sentAt: number | undefined, arrived: number, checkedMs: number, renderStart: number): void {
+  const { q, k, v, scores, weights } = analysis.trace;
+  const mib = [q, k, v, scores, weights].reduce((n, a) => n + a.byteLength, 0) / 2 ** 20;
+  const rendered = performance.now();
+  requestAnimationFrame(() => setTimeout(() => {
+    const transfer = sentAt !== undefined ? `arrived ${arrived - sentAt} ms after it was posted, ` : '';
+    post({ type: 'log', level: 'info', message: `analysis ${analysis.requestId} (${mib.toFixed(1)} MiB): ${transfer}checked in ${checkedMs.toFixed(0)} ms, drawn in ${(rendered - renderStart).toFixed(0)} ms, painted ${(performance.now() - renderStart + checkedMs).toFixed(0)} ms after it arrived` });
+  }, 0));
+}
+
 window.addEventListener('message', (event: MessageEvent) => {
+  const arrived = Date.now();
+  const t0 = performance.now();
   const message = parseToWebview(event.data);
   if (!message) {
     post({ type: 'log', level: 'warn', message: `dropped a malformed message of type ${String((event.data as { type?: unknown })?.type)}` });
@@ -352,10 +365,13 @@ window.addEventListener('message', (event: MessageEvent) => {
         renderAll();
       } else showEmpty();
       break;
-    case 'analysis':
+    case 'analysis': {
+      const renderStart = performance.now();
       startRecompute('auto');
       showAnalysis(message.analysis);
+      reportArrival(message.analysis, message.sentAt, arrived, renderStart - t0, renderStart);
       break;
+    }
     case 'lesson':
       applyLesson(message);
       break;

@@ -63,8 +63,12 @@ export class AttentionPanel {
   }
 
   private send(message: ToWebview, immediately = false): void {
-    if (this.ready || immediately) void this.panel.webview.postMessage(message);
-    else this.outbox.push(message);
+    if (!(this.ready || immediately)) {
+      this.outbox.push(message);
+      return;
+    }
+    // The webview logs how long the trace took to arrive and to paint (see webview/main.ts).
+    void this.panel.webview.postMessage(message.type === 'analysis' ? { ...message, sentAt: Date.now() } : message);
   }
 
   showAnalysis(analysis: Analysis): void {

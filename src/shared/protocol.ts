@@ -53,7 +53,8 @@ export interface LessonState {
 
 export type ToWebview =
   | { type: 'init'; strings: UiStrings; locale: string; defaultView?: PanelView; backend?: RecomputeBackend }
-  | { type: 'analysis'; analysis: Analysis }
+  /** `sentAt`: the host's clock (ms since the epoch) when it posted the message, to time the transfer. */
+  | { type: 'analysis'; analysis: Analysis; sentAt?: number }
   | { type: 'status'; status: RunStatus; message?: string }
   | { type: 'stale'; stale: boolean }
   | { type: 'focusToken'; index: number }
@@ -216,9 +217,11 @@ export function parseToWebview(m: unknown): ToWebview | undefined {
         stages.push({ step: s.step, label: s.label, ...(s.loss !== undefined ? { loss: s.loss as number } : {}) });
       }
       if (a.stage !== undefined && !isInt(a.stage)) return undefined;
+      if (m.sentAt !== undefined && !isNum(m.sentAt)) return undefined;
       return {
         type: 'analysis',
         analysis: { requestId: a.requestId, trace, source: a.source, stages, ...(a.stage !== undefined ? { stage: a.stage as number } : {}), millis: { load: a.millis.load, run: a.millis.run } },
+        ...(m.sentAt !== undefined ? { sentAt: m.sentAt as number } : {}),
       };
     }
     case 'status':

@@ -50,6 +50,11 @@ describe('message protocol', () => {
     assert.strictEqual(parseToWebview({ type: 'init', strings: { title: 'x' }, locale: 'en' }), undefined);
     assert.strictEqual(parseToWebview({ type: 'status', status: 'exploded' }), undefined);
     assert.strictEqual(parseToWebview({ type: 'analysis', analysis: { requestId: 1, trace: smallTrace(), source: 'a', stages: [], millis: { load: NaN, run: 0 } } }), undefined);
+    // sentAt (the host's clock, to time the transfer) is kept when it is a number, and nothing else is.
+    const analysis = { requestId: 1, trace: smallTrace(), source: 'a', stages: [], millis: { load: 1, run: 2 } };
+    const timed = parseToWebview({ type: 'analysis', analysis, sentAt: 1764000000000 });
+    assert.strictEqual(timed?.type === 'analysis' ? timed.sentAt : undefined, 1764000000000);
+    assert.strictEqual(parseToWebview({ type: 'analysis', analysis, sentAt: '12:00' }), undefined);
   });
 
   it('carries the default view and the recompute backend in init, and rejects unknown ones', () => {
