@@ -3,9 +3,12 @@
 // button, and check that the panel lands in the step's state (view, layer, head, training stage,
 // what-ifs, focused token) and that the step is ticked off. A screenshot per button.
 import * as assert from 'assert';
+import * as fs from 'fs';
 import * as path from 'path';
 import type { Frame, Page } from 'playwright-core';
+import { LESSON_SAMPLES, LESSON_STEPS } from '../../src/lesson/lessonSteps';
 import { poll, runCommand, screenshot, webviewFrame } from './browser';
+import { REPO_ROOT } from './codeServer';
 import { EXTENSION_ID, RESULTS, VSIX, useSession } from './session';
 
 /** What the panel shows, read from its DOM (the controls are webview-ui-toolkit elements with value/checked). */
@@ -46,24 +49,48 @@ interface ButtonCase {
   button: string;
   /** The lesson step id behind the button (its context key ticks the walkthrough step). */
   lesson: string;
-  expect: Omit<PanelReadout, 'text'>;
-  /** Text the view must show. */
-  shows?: string;
 }
 
 const CASES: ButtonCase[] = [
-  { step: 'sentence', button: 'Show me', lesson: 'sentence', expect: { view: 'tokens', tokens: '26', layer: '0', head: '1', stage: '1000', scale: true, causal: true, focused: '25' } },
-  { step: 'dot', button: 'Show me', lesson: 'dot', expect: { view: 'steps', tokens: '26', layer: '0', head: '1' }, shows: '“员” → “序”' },
-  { step: 'learned', button: 'Show me', lesson: 'learned', expect: { view: 'steps', tokens: '26', layer: '0', head: '1' }, shows: '“员” → “程”' },
-  { step: 'three', button: 'Show me', lesson: 'three', expect: { view: 'heads', tokens: '26', layer: '1', head: '1' } },
-  { step: 'scale', button: 'Show me without √dk', lesson: 'scale', expect: { view: 'matrix', tokens: '26', layer: '0', head: '1', scale: false, causal: true } },
-  { step: 'mask', button: 'Show me the mask', lesson: 'mask', expect: { view: 'matrix', tokens: '26', layer: '0', head: '0', scale: true, causal: true } },
-  { step: 'mask', button: 'What if it were off?', lesson: 'mask-off', expect: { view: 'matrix', tokens: '26', layer: '0', head: '0', scale: true, causal: false } },
-  { step: 'heads', button: 'Show me every head', lesson: 'heads', expect: { view: 'model', tokens: '26', scale: true, causal: true } },
-  { step: 'heads', button: 'Show me the bracket head', lesson: 'brackets', expect: { view: 'tokens', tokens: '12', layer: '1', head: '2', stage: '1000', focused: '10' } },
-  { step: 'training', button: 'Random initialisation', lesson: 'train-start', expect: { view: 'tokens', tokens: '26', layer: '1', head: '1', stage: '0', focused: '25' } },
-  { step: 'training', button: 'Trained', lesson: 'train-end', expect: { view: 'tokens', tokens: '26', layer: '1', head: '1', stage: '1000', focused: '25' } },
+  { step: 'sentence', button: 'Show me', lesson: 'sentence' },
+  { step: 'dot', button: 'Show me', lesson: 'dot' },
+  { step: 'learned', button: 'Show me', lesson: 'learned' },
+  { step: 'three', button: 'Show me', lesson: 'three' },
+  { step: 'scale', button: 'Show me without √dk', lesson: 'scale' },
+  { step: 'mask', button: 'Show me the mask', lesson: 'mask' },
+  { step: 'mask', button: 'What if it were off?', lesson: 'mask-off' },
+  { step: 'heads', button: 'Show me every head', lesson: 'heads' },
+  { step: 'heads', button: 'Show me the bracket head', lesson: 'brackets' },
+  { step: 'training', button: 'Random initialisation', lesson: 'train-start' },
+  { step: 'training', button: 'Trained', lesson: 'train-end' },
 ];
+
+const CHECKPOINTS = (JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'media', 'models', 'teaching', 'config.json'), 'utf8')) as {
+  qkv_lens: { checkpoints: Array<{ step: number }> };
+}).qkv_lens.checkpoints.map((c) => String(c.step));
+
+/** What the panel must show after a lesson step: its state in src/lesson/lessonSteps.ts. */
+function expected(lesson: string): { expect: Omit<PanelReadout, 'text'>; shows?: string } {
+  const { sample, stage, panel } = LESSON_STEPS[lesson];
+  const chars = sample === 'sentence' ? Array.from(LESSON_SAMPLES.sentence) : undefined;
+  const expect: Omit<PanelReadout, 'text'> = {
+    view: panel.view,
+    tokens: sample === 'sentence' ? '26' : '12',
+    stage: stage === 'first' ? CHECKPOINTS[0] : CHECKPOINTS[CHECKPOINTS.length - 1],
+  };
+  if (panel.view !== 'model') {
+    expect.layer = String(panel.layer ?? 0);
+    expect.head = String(panel.head ?? 0);
+  }
+  if (panel.whatIf) {
+    expect.scale = panel.whatIf.scale;
+    expect.causal = panel.whatIf.causal;
+  }
+  if (panel.view === 'tokens') expect.focused = panel.token === undefined ? null : String(panel.token);
+  // The step view names its query and key.
+  const shows = panel.view === 'steps' && chars && panel.token !== undefined && panel.key !== undefined ? `“${chars[panel.token]}” → “${chars[panel.key]}”` : undefined;
+  return { expect, shows };
+}
 
 const stepButton = (page: Page, step: string) => page.locator(`button.getting-started-step[data-step-id="${EXTENSION_ID}#qkvLens.lesson#${step}"]`);
 
@@ -106,15 +133,15 @@ describe('Guided lesson (walkthrough) in a real VS Code', function () {
       const statusSeen = i === 0 ? watchStatusBar(page) : undefined;
       await stepButton(page, c.step).locator('.button-container a', { hasText: new RegExp(`^${c.button.replace(/[?√]/g, '.')}$`) }).click();
       const frame = await webviewFrame(page, { extensionId: EXTENSION_ID, selector: 'body[data-tokens]' }, 120_000);
-      const expected = c.expect;
+      const { expect: wanted, shows } = expected(c.lesson);
       let last: PanelReadout = {};
       await poll(async () => {
         last = await readPanel(frame);
-        const ok = (Object.keys(expected) as Array<keyof typeof expected>).every((k) => last[k] === expected[k]) && (!c.shows || (last.text ?? '').includes(c.shows));
+        const ok = (Object.keys(wanted) as Array<keyof typeof wanted>).every((k) => last[k] === wanted[k]) && (!shows || (last.text ?? '').includes(shows));
         return ok ? true : undefined;
       }, `the panel in the state of "${c.lesson}"`, 90_000).catch((err: Error) => {
         const { text, ...rest } = last;
-        throw new Error(`${err.message}\n  expected ${JSON.stringify(expected)}${c.shows ? ` showing ${c.shows}` : ''}\n  panel     ${JSON.stringify(rest)} ${JSON.stringify(text?.slice(0, 200))}`);
+        throw new Error(`${err.message}\n  expected ${JSON.stringify(wanted)}${shows ? ` showing ${shows}` : ''}\n  panel     ${JSON.stringify(rest)} ${JSON.stringify(text?.slice(0, 200))}`);
       });
       // Ticked off in the walkthrough (the lesson sets its context key).
       if (c.lesson === c.step || c.lesson === 'train-end') {
