@@ -37,6 +37,9 @@ export const SETTINGS = {
   warmup: 50,
   minLrFraction: 0.1,
   weightDecay: 0.01,
+  repeatFraction: 0.25,
+  positionInit: 'sinusoidal' as 'normal' | 'sinusoidal',
+  positionScale: 0.1,
   clip: 1.0,
   vocab: { minWordCount: 2, maxWords: 2000, maxPieces: 600 },
   logEvery: 10,
@@ -77,6 +80,13 @@ const stepName = (s: number) => `step-${String(s).padStart(4, '0')}.safetensors`
 async function main(): Promise<void> {
   const started = Date.now();
   const steps = Number(arg('--steps') ?? SETTINGS.steps);
+  // Overrides for trial runs only; the shipped model uses SETTINGS as written.
+  if (arg('--batch')) SETTINGS.batch = Number(arg('--batch'));
+  if (arg('--lr')) SETTINGS.peakLr = Number(arg('--lr'));
+  if (arg('--repeat')) SETTINGS.repeatFraction = Number(arg('--repeat'));
+  if (arg('--pos-scale')) SETTINGS.positionScale = Number(arg('--pos-scale'));
+  const posInit = arg('--pos-init');
+  if (posInit === 'normal' || posInit === 'sinusoidal') SETTINGS.positionInit = posInit;
   const out = path.resolve(arg('--out') ?? path.join(ROOT, 'media', 'models', 'teaching'));
   setWasmPaths(path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm')) + path.sep);
   if (!(await tf.setBackend('wasm'))) throw new Error('the wasm backend did not start');
@@ -116,7 +126,7 @@ async function main(): Promise<void> {
   console.log(`unigram baseline on held-out: ${fmt(baseline)} nats/token`);
 
   const dims: Gpt2Dims = { vocab: vocab.length, positions: SETTINGS.positions, layers: SETTINGS.layers, heads: SETTINGS.heads, embd: SETTINGS.embd, eps: SETTINGS.eps };
-  const params = toVariables(dims, initialWeights(dims, new Prng(SETTINGS.seed)));
+  const params = toVariables(dims, initialWeights(dims, new Prng(SETTINGS.seed), SETTINGS.positionInit, SETTINGS.positionScale));
   const optimizer = new AdamW(params, 0.9, 0.98, 1e-8, SETTINGS.weightDecay);
   console.log(`model: GPT-2, ${dims.layers} layers × ${dims.heads} heads, n_embd ${dims.embd}, n_positions ${dims.positions}, ${parameterCount(dims)} parameters`);
 
@@ -157,7 +167,7 @@ async function main(): Promise<void> {
     }
     if (step === steps) break;
     const t0 = Date.now();
-    const batch = sampleBatch(trainStream, SETTINGS.batch, SETTINGS.context, batchRng);
+    const batch = sampleBatch(trainStream, SETTINGS.batch, SETTINGS.context, batchRng, SETTINGS.repeatFraction);
     const lr = learningRate(step, steps);
     const { value, grads } = tf.variableGrads(() => crossEntropy(forwardLogits(params, dims, batch.inputs, batch.batch, batch.t), batch.targets, dims.vocab).loss);
     const loss = value.dataSync()[0];

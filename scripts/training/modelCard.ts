@@ -119,6 +119,10 @@ cities and work (程序员, 设计师, 工程师, 福州, 北京, 来自, 住在
 Seed ${s.seed}; ${s.steps} steps of ${s.batch} windows × ${s.context} tokens (windows start at document starts);
 AdamW (β = 0.9, 0.98; weight decay ${s.weightDecay} on matrices), learning rate warm-up over ${s.warmup} steps to ${s.peakLr},
 cosine decay to ${(Number(s.minLrFraction) * Number(s.peakLr)).toExponential(1)}; gradients clipped to norm ${s.clip}; no dropout.
+GPT-2 initialisation (N(0, 0.02), residual projections scaled by 1/√(2·n_layer)), except that the learned position
+embeddings start as the Transformer's sinusoids with amplitude ${s.positionScale} (they stay learned parameters).
+${Math.round(Number(s.repeatFraction) * 100)}% of the training windows are "repeat" windows (a span of 8-40 corpus tokens repeated to fill the window):
+without them and the sinusoidal start, a run this short learns content-based heads but no previous-token head.
 Time: ${log.train_seconds ?? '?'} s of training steps, ${log.wall_seconds ?? '?'} s in all, on a shared 2-core machine.
 
 ## Checkpoints
