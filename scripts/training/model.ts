@@ -57,7 +57,7 @@ export function parameterCount(d: Gpt2Dims): number {
 }
 
 /** GPT-2's initialisation: N(0, 0.02) weights, residual projections scaled by 1/√(2·n_layer), zero biases, unit LayerNorm. */
-export function initialWeights(d: Gpt2Dims, rng: Prng, positionInit: 'normal' | 'sinusoidal' = 'normal', positionScale = 0.02 * Math.SQRT2): Map<string, Float32Array> {
+export function initialWeights(d: Gpt2Dims, rng: Prng, positionInit: 'normal' | 'sinusoidal' = 'normal', positionScale = 0.02 * Math.SQRT2, positionBase = 10000): Map<string, Float32Array> {
   const out = new Map<string, Float32Array>();
   for (const [name, shape] of parameterShapes(d)) {
     const n = shape.reduce((a, b) => a * b, 1);
@@ -68,7 +68,7 @@ export function initialWeights(d: Gpt2Dims, rng: Prng, positionInit: 'normal' | 
       const scale = positionScale;
       for (let pos = 0; pos < d.positions; pos++) {
         for (let i = 0; i < d.embd; i += 2) {
-          const angle = pos / 10000 ** (i / d.embd);
+          const angle = pos / positionBase ** (i / d.embd);
           data[pos * d.embd + i] = Math.sin(angle) * scale;
           if (i + 1 < d.embd) data[pos * d.embd + i + 1] = Math.cos(angle) * scale;
         }

@@ -2,6 +2,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import type { Gpt2Dims } from './model';
+import type { AttentionFigures, HeadFigure } from './attentionFigures';
 
 export interface CheckpointInfo {
   step: number;
@@ -30,6 +31,8 @@ export interface CardInput {
   final: { loss: number; heldout: number };
   corpusDocs: { train: number; heldout: number };
   outDir: string;
+  /** Attention figures of each checkpoint (same order as `checkpoints`). */
+  attention?: AttentionFigures[];
 }
 
 /** A small ASCII chart of the training loss (one column per point, log-spaced rows are not needed here). */
@@ -64,7 +67,7 @@ function sizeOf(file: string): number {
 }
 
 export function modelCard(input: CardInput): string {
-  const { dims, params, vocab, checkpoints, log, final, corpusDocs, outDir } = input;
+  const { dims, params, vocab, checkpoints, log, final, corpusDocs, outDir, attention } = input;
   const s = log.settings;
   const f4 = (x: number) => x.toFixed(4);
   const files = ['config.json', 'model.safetensors', 'tokenizer.json', 'tokenizer_config.json', 'training-log.json', ...checkpoints.map((c) => c.file)];
@@ -121,8 +124,11 @@ AdamW (β = 0.9, 0.98; weight decay ${s.weightDecay} on matrices), learning rate
 cosine decay to ${(Number(s.minLrFraction) * Number(s.peakLr)).toExponential(1)}; gradients clipped to norm ${s.clip}; no dropout.
 GPT-2 initialisation (N(0, 0.02), residual projections scaled by 1/√(2·n_layer)), except that the learned position
 embeddings start as the Transformer's sinusoids with amplitude ${s.positionScale} (they stay learned parameters).
-${Math.round(Number(s.repeatFraction) * 100)}% of the training windows are "repeat" windows (a span of 8-40 corpus tokens repeated to fill the window):
-without them and the sinusoidal start, a run this short learns content-based heads but no previous-token head.
+${Math.round(Number(s.repeatFraction) * 100)}% of the training windows are "repeat" windows instead of plain corpus text: ${Math.round(Number(s.pairFraction ?? 0) * 100)}% of them
+repeat two consecutive corpus tokens (a b a b …, where the next token is always the previous one) and the rest repeat a span of
+8-40 corpus tokens. Without them, runs this short learned content-based heads but no previous-token head (the best head put
+0.18 of its attention on the previous token after 1000 steps, against 0.14 for uniform attention). The training loss in the
+log includes the repeat windows; the checkpoint losses below are on plain corpus windows.
 Time: ${log.train_seconds ?? '?'} s of training steps, ${log.wall_seconds ?? '?'} s in all, on a shared 2-core machine.
 
 ## Checkpoints
@@ -138,7 +144,7 @@ ${checkpoints.map((c) => `| ${c.step} | ${c.label} | \`${c.file}\` | ${f4(c.loss
 **Unigram baseline** (token frequencies of the training split, add-one smoothing) on the held-out split:
 **${f4(log.unigram_baseline)}** nats/token. The final model's held-out loss is ${f4(final.heldout)}.
 
-## Loss curve
+${attentionSection(checkpoints, attention)}## Loss curve
 
 Training loss (mean of every ${s.logEvery} steps); \`-\` is the unigram baseline.
 
@@ -170,6 +176,31 @@ repetitive sentences about jobs and cities, and knows nothing else. Do not use i
 ## Licence
 
 MIT (the same as QKV Lens): the weights, the tokenizer and the corpus they were trained on.
+`;
+}
+
+function attentionSection(checkpoints: CheckpointInfo[], attention: AttentionFigures[] | undefined): string {
+  if (!attention || attention.length === 0) return '';
+  const head = (x: HeadFigure) => `L${x.layer}H${x.head}`;
+  const times = (x: HeadFigure) => `${(x.value / x.uniform).toFixed(1)}×`;
+  const rows = attention.map((a, k) => {
+    const c = checkpoints[k];
+    return `| ${c.step} | ${c.label} | ${head(a.yuan)} ${a.yuan.value.toFixed(3)} (${times(a.yuan)}) | ${head(a.previous)} ${a.previous.value.toFixed(3)} | ${head(a.bracket)} ${a.bracket.value.toFixed(3)} (${times(a.bracket)}) |`;
+  });
+  const a0 = attention[0];
+  return `## Attention, measured
+
+Measured on each checkpoint through the extension's own engine by \`scripts/training/attentionFigures.ts\`, with the
+same definitions as \`test/teachingModel.test.ts\` (layer L, head H, both from 0). Best head in each column:
+
+- 员 → 程/序: weight from the last 员 of the held-out sentence on 程 or 序 (uniform ${a0.yuan.uniform.toFixed(4)}; the test asks for more than 2× uniform in the final checkpoint and no head above 2× at random init).
+- previous token: mean weight on the previous token over the held-out sentence and the first 60 held-out documents (uniform ${a0.previous.uniform.toFixed(3)}; the test asks for more than 0.5).
+- \`)\` → \`(\`: mean weight from \`)\` on its matching \`(\` over ${a0.bracket.pairs} bracket pairs of held-out code (chance ${a0.bracket.uniform.toFixed(4)}).
+
+| step | stage | 员 → 程/序 | previous token | \`)\` → matching \`(\` |
+| --- | --- | --- | --- | --- |
+${rows.join('\n')}
+
 `;
 }
 
