@@ -33,7 +33,7 @@ export const SETTINGS = {
   eps: 1e-5,
   batch: 16,
   context: 128,
-  steps: 1200,
+  steps: 800,
   peakLr: 3e-3,
   warmup: 50,
   minLrFraction: 0.1,
