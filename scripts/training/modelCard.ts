@@ -78,8 +78,8 @@ export function modelCard(input: CardInput): string {
 
 A deliberately small GPT-2 that QKV Lens shows first, offline. It was trained for this project on the
 project's own corpus of modern Chinese, English and source code, so that its attention means something
-(previous-token heads, heads that find the opening bracket, heads that tie 员 to 程序) and so that a learner
-can compare the same text at four training stages: random init, early, middle and final.
+and so that a learner can compare the same text at four training stages: random init, early, middle and final.
+${patterns(attention)}
 
 ## Model
 
@@ -177,6 +177,21 @@ repetitive sentences about jobs and cities, and knows nothing else. Do not use i
 
 MIT (the same as QKV Lens): the weights, the tokenizer and the corpus they were trained on.
 `;
+}
+
+/** What the final checkpoint's heads do, from the measured figures (only what was measured). */
+function patterns(attention: AttentionFigures[] | undefined): string {
+  if (!attention || attention.length === 0) return '';
+  const f = attention[attention.length - 1];
+  const head = (x: HeadFigure) => `layer ${x.layer} head ${x.head}`;
+  const has: string[] = [];
+  const lacks: string[] = [];
+  const yuan = f.yuan.value / f.yuan.uniform;
+  (yuan > 2 ? has : lacks).push(`a head that ties 员 to 程/序 in the held-out sentence (${head(f.yuan)}: ${f.yuan.value.toFixed(2)}, ${yuan.toFixed(1)}× uniform)`);
+  (f.previous.value > 0.5 ? has : lacks).push(`a previous-token head (best: ${head(f.previous)}, mean weight ${f.previous.value.toFixed(2)} on the previous token; uniform ${f.previous.uniform.toFixed(2)})`);
+  const br = f.bracket.value / f.bracket.uniform;
+  (br > 1 ? has : lacks).push(`a head that attends from \`)\` to its matching \`(\` (${head(f.bracket)}: ${br.toFixed(1)}× chance)`);
+  return (has.length ? `\nThe final checkpoint has ${has.join('; ')}.` : '') + (lacks.length ? `\nIt has no ${lacks.map((x) => x.replace(/^an? /, '')).join(' and no ')}.` : '');
 }
 
 function attentionSection(checkpoints: CheckpointInfo[], attention: AttentionFigures[] | undefined): string {
