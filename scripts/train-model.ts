@@ -39,8 +39,7 @@ export const SETTINGS = {
   minLrFraction: 0.1,
   weightDecay: 0.01,
   repeatFraction: 0.5,
-  pairFraction: 0.75,
-  pairRun: 4,
+  pairFraction: 0.5,
   positionInit: 'sinusoidal' as 'normal' | 'sinusoidal',
   positionScale: 0.1,
   positionBase: 10000,
@@ -89,7 +88,6 @@ async function main(): Promise<void> {
   if (arg('--lr')) SETTINGS.peakLr = Number(arg('--lr'));
   if (arg('--repeat')) SETTINGS.repeatFraction = Number(arg('--repeat'));
   if (arg('--pairs')) SETTINGS.pairFraction = Number(arg('--pairs'));
-  if (arg('--pair-run')) SETTINGS.pairRun = Number(arg('--pair-run'));
   if (arg('--pos-scale')) SETTINGS.positionScale = Number(arg('--pos-scale'));
   if (arg('--pos-base')) SETTINGS.positionBase = Number(arg('--pos-base'));
   const posInit = arg('--pos-init');
@@ -174,7 +172,7 @@ async function main(): Promise<void> {
     }
     if (step === steps) break;
     const t0 = Date.now();
-    const batch = sampleBatch(trainStream, SETTINGS.batch, SETTINGS.context, batchRng, SETTINGS.repeatFraction, SETTINGS.pairFraction, SETTINGS.pairRun);
+    const batch = sampleBatch(trainStream, SETTINGS.batch, SETTINGS.context, batchRng, SETTINGS.repeatFraction, SETTINGS.pairFraction);
     const lr = learningRate(step, steps);
     const { value, grads } = tf.variableGrads(() => crossEntropy(forwardLogits(params, dims, batch.inputs, batch.batch, batch.t), batch.targets, dims.vocab).loss);
     const loss = value.dataSync()[0];

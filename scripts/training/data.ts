@@ -34,32 +34,17 @@ export interface Batch {
 /**
  * A batch of random windows of t+1 tokens (wrapping around the end of the stream). A fraction of the
  * rows are "repeat" windows: a span of 8-40 tokens from the stream repeated until the window is full, or, for
- * `pairFraction` of them, two tokens repeated (a b a b …, where the next token is the previous one): with `pairRun` > 0,
- * runs of pairRun-2·pairRun tokens, each alternating two tokens drawn from unrelated places in the stream.
+ * `pairFraction` of them, two consecutive tokens repeated (a b a b …, where the next token is the previous one).
  * Predicting the repeats needs a head that looks at the previous token and a head that finds where the
  * current token occurred before (an induction head): this is what makes those heads form in a short run.
  */
-export function sampleBatch(stream: Stream, batch: number, t: number, rng: Prng, repeatFraction = 0, pairFraction = 0, pairRun = 0): Batch {
+export function sampleBatch(stream: Stream, batch: number, t: number, rng: Prng, repeatFraction = 0, pairFraction = 0): Batch {
   const inputs = new Int32Array(batch * t);
   const targets = new Int32Array(batch * t);
   const n = stream.tokens.length;
   for (let b = 0; b < batch; b++) {
     const s = stream.starts[rng.int(stream.starts.length)];
     const period = rng.next() < repeatFraction ? (rng.next() < pairFraction ? 2 : 8 + rng.int(33)) : t + 1;
-    if (period === 2 && pairRun > 0) {
-      // Runs of pairRun..2·pairRun tokens, each alternating two corpus tokens taken from unrelated places (a b a b …):
-      // inside a run the next token is the previous one, and nothing but its position says which token that is.
-      const seq = new Int32Array(t + 1);
-      for (let i = 0; i <= t; ) {
-        const a = stream.tokens[rng.int(n)];
-        const c = stream.tokens[rng.int(n)];
-        const len = pairRun + rng.int(pairRun + 1);
-        for (let k = 0; k < len && i <= t; k++, i++) seq[i] = k % 2 ? c : a;
-      }
-      inputs.set(seq.subarray(0, t), b * t);
-      targets.set(seq.subarray(1, t + 1), b * t);
-      continue;
-    }
     for (let i = 0; i < t; i++) {
       inputs[b * t + i] = stream.tokens[(s + (i % period)) % n];
       targets[b * t + i] = stream.tokens[(s + ((i + 1) % period)) % n];
