@@ -124,13 +124,13 @@ AdamW (β = 0.9, 0.98; weight decay ${s.weightDecay} on matrices), learning rate
 cosine decay to ${(Number(s.minLrFraction) * Number(s.peakLr)).toExponential(1)}; gradients clipped to norm ${s.clip}; no dropout.
 GPT-2 initialisation (N(0, 0.02), residual projections scaled by 1/√(2·n_layer)), except that the learned position
 embeddings start as the Transformer's sinusoids with amplitude ${s.positionScale} (they stay learned parameters).
-${Math.round(Number(s.repeatFraction) * 100)}% of the training windows are "repeat" windows instead of plain corpus text: ${Math.round(Number(s.pairFraction ?? 0) * 100)}% of them
+${Math.round(Number(s.repeatFraction) * 100)}% of the training windows are synthetic "repeat" windows instead of plain corpus text: ${Math.round(Number(s.pairFraction ?? 0) * 100)}% of them
 repeat two consecutive corpus tokens (a b a b …, where the next token is always the previous one) and the rest repeat a span of
-8-40 corpus tokens. They were added to grow a previous-token head (and an induction head) in a short run; they did not
-(see "Attention, measured": an earlier 1000-step run without them reached 0.18 on the previous token, trial runs of 200-300
-steps with them 0.15-0.18, against 0.14 for uniform attention). These settings were kept because, of the trial runs, the
-one with them had the sharpest 员 → 序 head (9× uniform at step 200; 1.2-4.9× in the other trials). The training loss in the log includes the
-repeat windows; the checkpoint losses below are on plain corpus windows.
+8-40 corpus tokens. They were added to grow a previous-token head (and an induction head) in a short run; they did not (see
+"Attention, measured"; for comparison, an earlier 1000-step run without them reached 0.18 on the previous token, and an 800-step
+run whose pairs were two unrelated corpus tokens 0.17; 0.14 is uniform). Of the trial runs, the one with these settings had the
+sharpest 员 → 序 head (9× uniform at step 200; 1.2-4.9× in the others). The training loss in the log includes the repeat
+windows; the checkpoint losses below are on plain corpus windows.
 Time: ${log.train_seconds ?? '?'} s of training steps, ${log.wall_seconds ?? '?'} s in all, on a shared 2-core machine.
 
 ## Checkpoints
