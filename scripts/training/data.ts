@@ -31,16 +31,23 @@ export interface Batch {
   t: number;
 }
 
-/** A batch of random windows of t+1 tokens (wrapping around the end of the stream). */
-export function sampleBatch(stream: Stream, batch: number, t: number, rng: Prng): Batch {
+/**
+ * A batch of random windows of t+1 tokens (wrapping around the end of the stream). A fraction of the
+ * rows are "repeat" windows: a span of 8-40 tokens from the stream repeated until the window is full, or, for
+ * `pairFraction` of them, two consecutive tokens repeated (a b a b …, where the next token is the previous one).
+ * Predicting the repeats needs a head that looks at the previous token and a head that finds where the
+ * current token occurred before (an induction head): this is what makes those heads form in a short run.
+ */
+export function sampleBatch(stream: Stream, batch: number, t: number, rng: Prng, repeatFraction = 0, pairFraction = 0): Batch {
   const inputs = new Int32Array(batch * t);
   const targets = new Int32Array(batch * t);
   const n = stream.tokens.length;
   for (let b = 0; b < batch; b++) {
     const s = stream.starts[rng.int(stream.starts.length)];
+    const period = rng.next() < repeatFraction ? (rng.next() < pairFraction ? 2 : 8 + rng.int(33)) : t + 1;
     for (let i = 0; i < t; i++) {
-      inputs[b * t + i] = stream.tokens[(s + i) % n];
-      targets[b * t + i] = stream.tokens[(s + i + 1) % n];
+      inputs[b * t + i] = stream.tokens[(s + (i % period)) % n];
+      targets[b * t + i] = stream.tokens[(s + ((i + 1) % period)) % n];
     }
   }
   return { inputs, targets, batch, t };

@@ -57,12 +57,24 @@ export function parameterCount(d: Gpt2Dims): number {
 }
 
 /** GPT-2's initialisation: N(0, 0.02) weights, residual projections scaled by 1/√(2·n_layer), zero biases, unit LayerNorm. */
-export function initialWeights(d: Gpt2Dims, rng: Prng): Map<string, Float32Array> {
+export function initialWeights(d: Gpt2Dims, rng: Prng, positionInit: 'normal' | 'sinusoidal' = 'normal', positionScale = 0.02 * Math.SQRT2, positionBase = 10000): Map<string, Float32Array> {
   const out = new Map<string, Float32Array>();
   for (const [name, shape] of parameterShapes(d)) {
     const n = shape.reduce((a, b) => a * b, 1);
     const data = new Float32Array(n);
-    if (/ln_\w+\.weight$/.test(name)) data.fill(1);
+    if (name === 'wpe.weight' && positionInit === 'sinusoidal') {
+      // Learned position embeddings that start as the Transformer's sinusoids (amplitude positionScale):
+      // a fixed offset (i → i-1) is then a linear map, so previous-token heads form in a short run.
+      const scale = positionScale;
+      for (let pos = 0; pos < d.positions; pos++) {
+        for (let i = 0; i < d.embd; i += 2) {
+          const angle = pos / positionBase ** (i / d.embd);
+          data[pos * d.embd + i] = Math.sin(angle) * scale;
+          if (i + 1 < d.embd) data[pos * d.embd + i + 1] = Math.cos(angle) * scale;
+        }
+      }
+      for (let i = 0; i < n; i++) rng.normal(); // keep the random stream the same as with 'normal'
+    } else if (/ln_\w+\.weight$/.test(name)) data.fill(1);
     else if (name.endsWith('.weight')) {
       const std = /c_proj\.weight$/.test(name) ? 0.02 / Math.sqrt(2 * d.layers) : 0.02;
       for (let i = 0; i < n; i++) data[i] = rng.normal() * std;

@@ -2,6 +2,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import type { Gpt2Dims } from './model';
+import type { AttentionFigures, HeadFigure } from './attentionFigures';
 
 export interface CheckpointInfo {
   step: number;
@@ -30,6 +31,8 @@ export interface CardInput {
   final: { loss: number; heldout: number };
   corpusDocs: { train: number; heldout: number };
   outDir: string;
+  /** Attention figures of each checkpoint (same order as `checkpoints`). */
+  attention?: AttentionFigures[];
 }
 
 /** A small ASCII chart of the training loss (one column per point, log-spaced rows are not needed here). */
@@ -64,7 +67,7 @@ function sizeOf(file: string): number {
 }
 
 export function modelCard(input: CardInput): string {
-  const { dims, params, vocab, checkpoints, log, final, corpusDocs, outDir } = input;
+  const { dims, params, vocab, checkpoints, log, final, corpusDocs, outDir, attention } = input;
   const s = log.settings;
   const f4 = (x: number) => x.toFixed(4);
   const files = ['config.json', 'model.safetensors', 'tokenizer.json', 'tokenizer_config.json', 'training-log.json', ...checkpoints.map((c) => c.file)];
@@ -75,8 +78,8 @@ export function modelCard(input: CardInput): string {
 
 A deliberately small GPT-2 that QKV Lens shows first, offline. It was trained for this project on the
 project's own corpus of modern Chinese, English and source code, so that its attention means something
-(previous-token heads, heads that find the opening bracket, heads that tie 员 to 程序) and so that a learner
-can compare the same text at four training stages: random init, early, middle and final.
+and so that a learner can compare the same text at four training stages: random init, early, middle and final.
+${patterns(attention)}
 
 ## Model
 
@@ -119,6 +122,15 @@ cities and work (程序员, 设计师, 工程师, 福州, 北京, 来自, 住在
 Seed ${s.seed}; ${s.steps} steps of ${s.batch} windows × ${s.context} tokens (windows start at document starts);
 AdamW (β = 0.9, 0.98; weight decay ${s.weightDecay} on matrices), learning rate warm-up over ${s.warmup} steps to ${s.peakLr},
 cosine decay to ${(Number(s.minLrFraction) * Number(s.peakLr)).toExponential(1)}; gradients clipped to norm ${s.clip}; no dropout.
+GPT-2 initialisation (N(0, 0.02), residual projections scaled by 1/√(2·n_layer)), except that the learned position
+embeddings start as the Transformer's sinusoids with amplitude ${s.positionScale} (they stay learned parameters).
+${Math.round(Number(s.repeatFraction) * 100)}% of the training windows are synthetic "repeat" windows instead of plain corpus text: ${Math.round(Number(s.pairFraction ?? 0) * 100)}% of them
+repeat two consecutive corpus tokens (a b a b …, where the next token is always the previous one) and the rest repeat a span of
+8-40 corpus tokens. They were added to grow a previous-token head (and an induction head) in a short run; they did not (see
+"Attention, measured"; for comparison, an earlier 1000-step run without them reached 0.18 on the previous token, and an 800-step
+run whose pairs were two unrelated corpus tokens 0.17; 0.14 is uniform). Of the trial runs, the one with these settings had the
+sharpest 员 → 序 head (9× uniform at step 200; 1.2-4.9× in the others). The training loss in the log includes the repeat
+windows; the checkpoint losses below are on plain corpus windows.
 Time: ${log.train_seconds ?? '?'} s of training steps, ${log.wall_seconds ?? '?'} s in all, on a shared 2-core machine.
 
 ## Checkpoints
@@ -134,7 +146,7 @@ ${checkpoints.map((c) => `| ${c.step} | ${c.label} | \`${c.file}\` | ${f4(c.loss
 **Unigram baseline** (token frequencies of the training split, add-one smoothing) on the held-out split:
 **${f4(log.unigram_baseline)}** nats/token. The final model's held-out loss is ${f4(final.heldout)}.
 
-## Loss curve
+${attentionSection(checkpoints, attention)}## Loss curve
 
 Training loss (mean of every ${s.logEvery} steps); \`-\` is the unigram baseline.
 
@@ -166,6 +178,46 @@ repetitive sentences about jobs and cities, and knows nothing else. Do not use i
 ## Licence
 
 MIT (the same as QKV Lens): the weights, the tokenizer and the corpus they were trained on.
+`;
+}
+
+/** What the final checkpoint's heads do, from the measured figures (only what was measured). */
+function patterns(attention: AttentionFigures[] | undefined): string {
+  if (!attention || attention.length === 0) return '';
+  const f = attention[attention.length - 1];
+  const head = (x: HeadFigure) => `layer ${x.layer} head ${x.head}`;
+  const has: string[] = [];
+  const lacks: string[] = [];
+  const yuan = f.yuan.value / f.yuan.uniform;
+  (yuan > 2 ? has : lacks).push(`a head that ties 员 to 程/序 in the held-out sentence (${head(f.yuan)}: ${f.yuan.value.toFixed(2)}, ${yuan.toFixed(1)}× uniform)`);
+  (f.previous.value > 0.5 ? has : lacks).push(`a previous-token head (best: ${head(f.previous)}, mean weight ${f.previous.value.toFixed(2)} on the previous token; uniform ${f.previous.uniform.toFixed(2)})`);
+  const br = f.bracket.value / f.bracket.uniform;
+  (br > 1 ? has : lacks).push(`a head that attends from \`)\` to its matching \`(\` (${head(f.bracket)}: ${br.toFixed(1)}× chance)`);
+  return (has.length ? `\nThe final checkpoint has ${has.join('; ')}.` : '') + (lacks.length ? `\nIt has no ${lacks.map((x) => x.replace(/^an? /, '')).join(' and no ')}.` : '');
+}
+
+function attentionSection(checkpoints: CheckpointInfo[], attention: AttentionFigures[] | undefined): string {
+  if (!attention || attention.length === 0) return '';
+  const head = (x: HeadFigure) => `L${x.layer}H${x.head}`;
+  const times = (x: HeadFigure) => `${(x.value / x.uniform).toFixed(1)}×`;
+  const rows = attention.map((a, k) => {
+    const c = checkpoints[k];
+    return `| ${c.step} | ${c.label} | ${head(a.yuan)} ${a.yuan.value.toFixed(3)} (${times(a.yuan)}) | ${head(a.previous)} ${a.previous.value.toFixed(3)} | ${head(a.bracket)} ${a.bracket.value.toFixed(3)} (${times(a.bracket)}) |`;
+  });
+  const a0 = attention[0];
+  return `## Attention, measured
+
+Measured on each checkpoint through the extension's own engine by \`scripts/training/attentionFigures.ts\`, with the
+same definitions as \`test/teachingModel.test.ts\` (layer L, head H, both from 0). Best head in each column:
+
+- 员 → 程/序: weight from the last 员 of the held-out sentence on 程 or 序 (uniform ${a0.yuan.uniform.toFixed(4)}; the test asks for more than 2× uniform in the final checkpoint and no head above 2× at random init).
+- previous token: mean weight on the previous token over the held-out sentence and the first 60 held-out documents (uniform ${a0.previous.uniform.toFixed(3)}; the test asks for more than 0.5).
+- \`)\` → \`(\`: mean weight from \`)\` on its matching \`(\` over ${a0.bracket.pairs} bracket pairs of held-out code (chance ${a0.bracket.uniform.toFixed(4)}).
+
+| step | stage | 员 → 程/序 | previous token | \`)\` → matching \`(\` |
+| --- | --- | --- | --- | --- |
+${rows.join('\n')}
+
 `;
 }
 
