@@ -87,7 +87,7 @@ describe('the guided lesson\'s figures match the built-in teaching model', funct
     says('walkthrough.heads.description', [row.top.weight.toFixed(2)]);
   });
 
-  it('heads: the anchor head the text names (layer 1, head 1 on 来)', () => {
-    says('walkthrough.heads.description', [facts.meanOnKey(1, 1, 1).toFixed(2)]);
+  it('heads: the first-token head the text names (layer 1, head 3 on 我)', () => {
+    says('walkthrough.heads.description', [facts.meanOnKey(1, 3, 0).toFixed(2)]);
   });
 });
