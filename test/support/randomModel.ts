@@ -28,6 +28,32 @@ export function seededRandom(seed: number): () => number {
   };
 }
 
+/**
+ * A GPT-2-style byte-level BPE tokenizer.json: every UTF-8 byte is its own token unless `merges` join some;
+ * `endOfText` adds <|endoftext|> (id 256) as a special token.
+ */
+export function byteLevelTokenizerJson(merges: string[] = [], endOfText = false): Record<string, unknown> {
+  const bytes: number[] = [];
+  for (let b = 33; b <= 126; b++) bytes.push(b);
+  for (let b = 161; b <= 172; b++) bytes.push(b);
+  for (let b = 174; b <= 255; b++) bytes.push(b);
+  const chars = bytes.map((b) => String.fromCodePoint(b));
+  let n = 0;
+  for (let b = 0; b < 256; b++) if (!bytes.includes(b)) chars.push(String.fromCodePoint(256 + n++));
+  const vocab: Record<string, number> = {};
+  chars.forEach((c, i) => (vocab[c] = i));
+  if (endOfText) vocab['<|endoftext|>'] = 256;
+  return {
+    version: '1.0',
+    added_tokens: endOfText ? [{ id: 256, content: '<|endoftext|>', single_word: false, lstrip: false, rstrip: false, normalized: false, special: true }] : [],
+    normalizer: null,
+    pre_tokenizer: { type: 'ByteLevel', add_prefix_space: false, trim_offsets: true, use_regex: true },
+    post_processor: null,
+    decoder: { type: 'ByteLevel', add_prefix_space: true, trim_offsets: true, use_regex: true },
+    model: { type: 'BPE', dropout: null, unk_token: null, continuing_subword_prefix: null, end_of_word_suffix: null, fuse_unk: false, byte_fallback: false, vocab, merges },
+  };
+}
+
 export function wordPieceTokenizerJson(words: string[]): object {
   const vocab: Record<string, number> = { '[UNK]': 0, '[PAD]': 1 };
   const add = (w: string) => {

@@ -19,7 +19,7 @@ import { InputError, runTrace } from '../../src/engine/runTrace';
 import { SafetensorsError, SafetensorsFile, writeSafetensors, writeSafetensorsF16 } from '../../src/engine/safetensors';
 import { TextTokenizer, TokenizerError } from '../../src/engine/tokenizer';
 import { ModelConfigError, parseModelConfig } from '../../src/engine/config';
-import { SAMPLE_CODE, SAMPLE_ZH, makeRandomGpt2, seededRandom, wordPieceTokenizerJson } from '../support/randomModel';
+import { SAMPLE_CODE, SAMPLE_ZH, makeRandomGpt2, seededRandom, byteLevelTokenizerJson, wordPieceTokenizerJson } from '../support/randomModel';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20261125);
 const SCALE = Number(process.env.FUZZ_SCALE ?? 1);
@@ -217,31 +217,10 @@ function seedSafetensors(): Uint8Array[] {
   return seeds;
 }
 
-function byteLevelTokenizerJson(merges: string[] = []): Record<string, unknown> {
-  const bytes: number[] = [];
-  for (let b = 33; b <= 126; b++) bytes.push(b);
-  for (let b = 161; b <= 172; b++) bytes.push(b);
-  for (let b = 174; b <= 255; b++) bytes.push(b);
-  const chars = bytes.map((b) => String.fromCodePoint(b));
-  let n = 0;
-  for (let b = 0; b < 256; b++) if (!bytes.includes(b)) chars.push(String.fromCodePoint(256 + n++));
-  const vocab: Record<string, number> = {};
-  chars.forEach((c, i) => (vocab[c] = i));
-  return {
-    version: '1.0',
-    added_tokens: [{ id: 256, content: '<|endoftext|>', single_word: false, lstrip: false, rstrip: false, normalized: false, special: true }],
-    normalizer: null,
-    pre_tokenizer: { type: 'ByteLevel', add_prefix_space: false, trim_offsets: true, use_regex: true },
-    post_processor: null,
-    decoder: { type: 'ByteLevel', add_prefix_space: true, trim_offsets: true, use_regex: true },
-    model: { type: 'BPE', dropout: null, unk_token: null, continuing_subword_prefix: null, end_of_word_suffix: null, fuse_unk: false, byte_fallback: false, vocab: { ...vocab, '<|endoftext|>': 256 }, merges },
-  };
-}
-
 function seedTokenizers(): Array<{ json: Record<string, unknown>; config: unknown }> {
   const seeds: Array<{ json: Record<string, unknown>; config: unknown }> = [
     { json: wordPieceTokenizerJson(['def', 'add', ...SAMPLE_ZH.split('')]) as Record<string, unknown>, config: {} },
-    { json: byteLevelTokenizerJson(), config: {} },
+    { json: byteLevelTokenizerJson([], true), config: {} },
   ];
   for (const name of ['gpt2-tiny', 'bert-tiny-chinese', 'llama-tiny', 'qwen2-tiny']) {
     const dir = path.join(FIXTURES, name);

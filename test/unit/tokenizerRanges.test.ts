@@ -1,27 +1,10 @@
 import * as assert from 'assert';
 import { TextTokenizer, TokenizerError } from '../../src/engine/tokenizer';
-import { SAMPLE_CODE, SAMPLE_ZH, wordPieceTokenizerJson } from '../support/randomModel';
+import { SAMPLE_CODE, SAMPLE_ZH, byteLevelTokenizerJson, wordPieceTokenizerJson } from '../support/randomModel';
 
 /** A GPT-2-style byte-level BPE with no merges: every UTF-8 byte is its own token. */
 function byteLevelTokenizer(): TextTokenizer {
-  const bytes: number[] = [];
-  for (let b = 33; b <= 126; b++) bytes.push(b);
-  for (let b = 161; b <= 172; b++) bytes.push(b);
-  for (let b = 174; b <= 255; b++) bytes.push(b);
-  const chars = bytes.map((b) => String.fromCodePoint(b));
-  let n = 0;
-  for (let b = 0; b < 256; b++) if (!bytes.includes(b)) chars.push(String.fromCodePoint(256 + n++));
-  const vocab: Record<string, number> = {};
-  chars.forEach((c, i) => (vocab[c] = i));
-  return new TextTokenizer({
-    version: '1.0',
-    added_tokens: [],
-    normalizer: null,
-    pre_tokenizer: { type: 'ByteLevel', add_prefix_space: false, trim_offsets: true, use_regex: true },
-    post_processor: null,
-    decoder: { type: 'ByteLevel', add_prefix_space: true, trim_offsets: true, use_regex: true },
-    model: { type: 'BPE', dropout: null, unk_token: null, continuing_subword_prefix: null, end_of_word_suffix: null, fuse_unk: false, byte_fallback: false, vocab, merges: [] },
-  });
+  return new TextTokenizer(byteLevelTokenizerJson());
 }
 
 function assertRangesCover(text: string, spans: Array<{ text: string; start: number; end: number; special: boolean; partial?: boolean }>): void {
