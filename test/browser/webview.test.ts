@@ -71,6 +71,9 @@ describe('webview in headless Chromium', function () {
     assert.deepStrictEqual(masked.map((m, i) => m === i > 3), masked.map(() => true));
     const posted = await h.posted();
     assert.ok(posted.some((m) => m.type === 'focusToken' && m.index === 3));
+    // Token 3 sees 4 keys: the list of the keys it attends to most has 4 rows, none for masked keys.
+    const rows = await h.page.$$eval('.top-item', (els) => els.filter((e) => getComputedStyle(e).display !== 'none').map((e) => e.textContent ?? ''));
+    assert.strictEqual(rows.length, 4, `visible rows: ${JSON.stringify(rows)}`);
   });
 
   it('moves between tokens with the arrow keys and clears with Escape', async () => {
