@@ -55,7 +55,7 @@ export class AttentionPanel {
       if (this.lastAnalysis && !this.outbox.some((m) => m.type === 'analysis')) this.outbox.unshift({ type: 'analysis', analysis: this.lastAnalysis });
       const queued = this.outbox;
       this.outbox = [];
-      for (const m of queued) void this.panel.webview.postMessage(m);
+      for (const m of queued) this.post(m);
       return;
     }
     if (message.type === 'log') this.log(`webview ${message.level}: ${message.message}`);
@@ -67,7 +67,11 @@ export class AttentionPanel {
       this.outbox.push(message);
       return;
     }
-    // The webview logs how long the trace took to arrive and to paint (see webview/main.ts).
+    this.post(message);
+  }
+
+  private post(message: ToWebview): void {
+    // Stamped as it leaves (queued or not): the webview logs how long the trace took to arrive and to paint.
     void this.panel.webview.postMessage(message.type === 'analysis' ? { ...message, sentAt: Date.now() } : message);
   }
 
