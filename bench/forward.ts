@@ -15,6 +15,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { defaultWasmDir, initWasmBackend } from '../src/engine/backend';
 import { loadModelFromDir } from '../src/engine/loadModel';
+import { traceBytes } from '../src/engine/trace';
 import { BenchModel, builtinLongModel, builtinModel, gpt2SmallModel } from './lib/models';
 import { arg, median, threadCpuMs, timed } from './lib/stats';
 
@@ -65,7 +66,7 @@ export async function benchForward(models: BenchModel[], tokensFor: (m: BenchMod
         const a = tf.randomNormal([t, m.hidden]) as tf.Tensor2D;
         const w = tf.randomNormal([m.hidden, 4 * m.hidden]) as tf.Tensor2D;
         const first = loaded.model.forward(ids);
-        const traceBytes = [first.q, first.k, first.v, first.scores, first.weights].reduce((n, x) => n + x.byteLength, 0);
+        const bytes = traceBytes(first);
         timeMatmul(t, m.hidden, a, w, 50);
         const fwd: number[] = [];
         const wall: number[] = [];
@@ -81,7 +82,7 @@ export async function benchForward(models: BenchModel[], tokensFor: (m: BenchMod
         const ms = median(fwd);
         const gflops = gflop / (ms / 1000);
         const matmulGflops = median(mm);
-        rows.push({ model: m.label, random: m.random, tokens: t, ms, wallMs: median(wall), gflop, gflops, matmulGflops, ratio: gflops / matmulGflops, traceBytes });
+        rows.push({ model: m.label, random: m.random, tokens: t, ms, wallMs: median(wall), gflop, gflops, matmulGflops, ratio: gflops / matmulGflops, traceBytes: bytes });
       }
     } finally {
       loaded.model.dispose();

@@ -15,6 +15,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
+import { traceBytes } from '../src/engine/trace';
 import { ModelWorker } from '../src/runtime/modelWorker';
 import type { RunResult } from '../src/runtime/modelWorker';
 import { BenchModel, builtinModel, gpt2SmallModel } from './lib/models';
@@ -38,11 +39,6 @@ export interface MemoryRow {
 
 const root = path.resolve(__dirname, '..');
 const MiB = 2 ** 20;
-
-function traceBytes(r: RunResult): number {
-  const t = r.trace;
-  return [t.q, t.k, t.v, t.scores, t.weights].reduce((n, a) => n + a.byteLength, 0);
-}
 
 function medianCloneMs(payload: unknown): number {
   const times: number[] = [];
@@ -75,9 +71,9 @@ async function benchModel(worker: ModelWorker, m: BenchModel, text: string, runs
     model: m.label, tokens: last.trace.tokens.length, runs,
     tensorsFirst: first.memory?.tensors ?? NaN, tensorsLast: last.memory?.tensors ?? NaN,
     rssFirstMiB: rssFirst / MiB, rssLastMiB: process.memoryUsage().rss / MiB, rssMaxMiB: rssMax / MiB,
-    runMs: median(runMs), traceMiB: traceBytes(last) / MiB,
+    runMs: median(runMs), traceMiB: traceBytes(last.trace) / MiB,
     cloneMs: medianCloneMs({ q: last.trace.q, k: last.trace.k, v: last.trace.v, scores: last.trace.scores, weights: last.trace.weights, tokens: last.trace.tokens }),
-    plainCloneMs: medianCloneMs(new Float32Array(traceBytes(last) / 4)),
+    plainCloneMs: medianCloneMs(new Float32Array(traceBytes(last.trace) / 4)),
   };
 }
 

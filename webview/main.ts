@@ -4,6 +4,7 @@
  * settings (checked against a live GPU recompute, shown in the footer), a live recompute otherwise.
  */
 import type { ExportFormat } from '../src/shared/protocol';
+import { traceBytes } from '../src/engine/trace';
 import { Analysis, LessonState, RecomputeBackend, parseToWebview } from '../src/shared/protocol';
 import { UI_STRINGS, UiStrings, format } from '../src/shared/strings';
 import { Controls } from './controls';
@@ -334,14 +335,13 @@ async function doExport(kind: ExportFormat): Promise<void> {
   }
 }
 
-/** Tells the host (its log) how long a trace took to arrive, to be checked and to be painted. */
-function reportArrival(analysis: Analysis, sentAt: number | undefined, arrived: number, checkedMs: number, renderStart: number): void {
-  const { q, k, v, scores, weights } = analysis.trace;
-  const mib = [q, k, v, scores, weights].reduce((n, a) => n + a.byteLength, 0) / 2 ** 20;
-  const rendered = performance.now();
+/** Tells the host (its log) how long a trace took to arrive (host clock), to be checked and drawn, and painted. */
+function reportArrival(analysis: Analysis, sentAt: number | undefined, arrived: number, received: number, renderStart: number): void {
+  const mib = traceBytes(analysis.trace) / 2 ** 20;
+  const drawn = performance.now();
   requestAnimationFrame(() => setTimeout(() => {
     const transfer = sentAt !== undefined ? `arrived ${arrived - sentAt} ms after it was posted, ` : '';
-    post({ type: 'log', level: 'info', message: `analysis ${analysis.requestId} (${mib.toFixed(1)} MiB): ${transfer}checked in ${checkedMs.toFixed(0)} ms, drawn in ${(rendered - renderStart).toFixed(0)} ms, painted ${(performance.now() - renderStart + checkedMs).toFixed(0)} ms after it arrived` });
+    post({ type: 'log', level: 'info', message: `analysis ${analysis.requestId} (${mib.toFixed(1)} MiB): ${transfer}checked in ${(renderStart - received).toFixed(0)} ms, drawn in ${(drawn - renderStart).toFixed(0)} ms, painted ${(performance.now() - received).toFixed(0)} ms after it arrived` });
   }, 0));
 }
 
@@ -369,7 +369,7 @@ window.addEventListener('message', (event: MessageEvent) => {
       const renderStart = performance.now();
       startRecompute('auto');
       showAnalysis(message.analysis);
-      reportArrival(message.analysis, message.sentAt, arrived, renderStart - t0, renderStart);
+      reportArrival(message.analysis, message.sentAt, arrived, t0, renderStart);
       break;
     }
     case 'lesson':

@@ -8,7 +8,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { loadModelFromDir } from '../../src/engine/loadModel';
 import { runTrace } from '../../src/engine/runTrace';
-import { AttentionTrace, headOffset } from '../../src/engine/trace';
+import { AttentionTrace, attentionRow, headOffset } from '../../src/engine/trace';
 import { LESSON_SAMPLES, LESSON_STEPS } from '../../src/lesson/lessonSteps';
 
 export const TEACHING_DIR = path.resolve(__dirname, '..', '..', 'media', 'models', 'teaching');
@@ -34,9 +34,7 @@ export interface LessonFacts {
 }
 
 function row(trace: AttentionTrace, layer: number, head: number, query: number): Row {
-  const t = trace.tokens.length;
-  const base = headOffset(trace, layer, head, t, t) + query * t;
-  const weights = Array.from(trace.weights.subarray(base, base + t));
+  const weights = Array.from(attentionRow(trace, layer, head, query));
   let index = 0;
   weights.forEach((w, j) => {
     if (w > weights[index]) index = j;
@@ -80,8 +78,9 @@ export function lessonFacts(dir = TEACHING_DIR): LessonFacts {
     training: { layer: train.layer ?? 0, head: train.head ?? 0, query, rows },
     bracket: { layer: brackets.layer ?? 0, head: brackets.head ?? 0, query: brackets.token ?? 0, row: bracketRow, tokens: bracketTokens },
     meanOnKey: (layer, head, key) => {
+      const base = headOffset(final, layer, head, t, t);
       let sum = 0;
-      for (let q = key; q < t; q++) sum += row(final, layer, head, q).weights[key];
+      for (let q = key; q < t; q++) sum += final.weights[base + q * t + key];
       return sum / (t - key);
     },
   };

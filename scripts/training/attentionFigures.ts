@@ -83,16 +83,10 @@ export function measureCheckpoint(dir: string, file: string, heldout: Doc[]): At
     let pairs = 0;
     for (const text of [...heldout.filter((d) => d.lang === 'code').map((d) => d.text), ...BRACKET_EXTRA]) {
       const tr = runTrace(m, text);
-      const toks = tr.tokens.map((t) => t.text);
-      const stack: number[] = [];
-      for (let q = 0; q < toks.length; q++) {
-        if (toks[q] === '(') stack.push(q);
-        else if (toks[q] === ')' && stack.length) {
-          const j = stack.pop() as number;
-          chance += 1 / (q + 1);
-          pairs++;
-          for (let l = 0; l < L; l++) for (let h = 0; h < H; h++) match[l][h] += weight(tr, l, h, q, j);
-        }
+      for (const { close: q, open: j } of bracketPairs(tr.tokens.map((t) => t.text))) {
+        chance += 1 / (q + 1);
+        pairs++;
+        for (let l = 0; l < L; l++) for (let h = 0; h < H; h++) match[l][h] += weight(tr, l, h, q, j);
       }
     }
     const bracket = { ...best(match.map((r) => r.map((v) => v / pairs)), chance / pairs), pairs };
@@ -100,6 +94,17 @@ export function measureCheckpoint(dir: string, file: string, heldout: Doc[]): At
   } finally {
     m.model.dispose();
   }
+}
+
+/** Every `)` with the `(` it closes (a stack over the tokens; a `)` with no open `(` is left out), in order of the `)`. */
+export function bracketPairs(tokens: string[]): Array<{ close: number; open: number }> {
+  const stack: number[] = [];
+  const pairs: Array<{ close: number; open: number }> = [];
+  tokens.forEach((tok, i) => {
+    if (tok === '(') stack.push(i);
+    else if (tok === ')' && stack.length) pairs.push({ close: i, open: stack.pop() as number });
+  });
+  return pairs;
 }
 
 export function describeFigures(f: AttentionFigures): string {

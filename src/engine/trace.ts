@@ -73,6 +73,11 @@ export function nestedAttentions(trace: AttentionTrace): number[][][][] {
 }
 
 /** Row `query` of head (layer, head) as a copy; head -1 gives the mean over heads. */
+/** Bytes of the captured arrays (q, k, v, scores, weights): what a trace costs to send or keep. */
+export function traceBytes(trace: Pick<AttentionTrace, 'q' | 'k' | 'v' | 'scores' | 'weights'>): number {
+  return [trace.q, trace.k, trace.v, trace.scores, trace.weights].reduce((n, a) => n + a.byteLength, 0);
+}
+
 export function attentionRow(trace: AttentionTrace, layer: number, head: number, query: number): Float32Array {
   const t = trace.tokens.length;
   const row = new Float32Array(t);

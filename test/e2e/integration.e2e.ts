@@ -14,7 +14,9 @@ const TESTS_BUNDLE = path.join(REPO_ROOT, 'dist-test', 'index.js');
 
 describe('Integration suite in code-server\'s extension host (extensionTestsPath)', function () {
   this.timeout(300_000);
-  const resultFile = () => path.join(session().tmp, 'integration-result.json');
+  // Where the suite writes its result: QKV_INTEGRATION_RESULT in code-server's (and so the extension host's) environment.
+  const resultIn = (tmp: string) => path.join(tmp, 'integration-result.json');
+  const resultFile = () => resultIn(session().tmp);
   const session = useSession({
     prefix: 'qkv-e2e-integration-',
     files: {},
@@ -24,7 +26,7 @@ describe('Integration suite in code-server\'s extension host (extensionTestsPath
       }
       return {
         extensionDevelopmentPath: REPO_ROOT, extensionTestsPath: TESTS_BUNDLE,
-        env: { QKV_INTEGRATION_RESULT: path.join(tmp, 'integration-result.json') },
+        env: { QKV_INTEGRATION_RESULT: resultIn(tmp) },
       };
     },
     // The extension host runs the tests as soon as it starts and then ends the session, so the

@@ -10,6 +10,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { defaultWasmDir, initWasmBackend } from '../../src/engine/backend';
 import { LESSON_STEPS } from '../../src/lesson/lessonSteps';
+import { bracketPairs } from '../../scripts/training/attentionFigures';
 import { LessonFacts, lessonFacts } from '../../scripts/lesson/lessonFacts';
 import { TRAINING_SVG, trainingSvg } from '../../scripts/lesson/lessonFigures';
 
@@ -73,16 +74,8 @@ describe('the guided lesson\'s figures match the built-in teaching model', funct
   it('heads: the bracket head sends the closing bracket back to its own opening one', () => {
     const { row, query, tokens } = facts.bracket;
     assert.strictEqual(tokens[query], ')');
-    // Its partner: the `(` that the brackets between them balance.
-    let depth = 0;
-    let partner = -1;
-    for (let j = query; j >= 0; j--) {
-      depth += tokens[j] === ')' ? 1 : tokens[j] === '(' ? -1 : 0;
-      if (depth === 0) {
-        partner = j;
-        break;
-      }
-    }
+    // Its partner: the `(` it closes.
+    const partner = bracketPairs(tokens).find((p) => p.close === query)?.open ?? -1;
     assert.strictEqual(row.top.index, partner, `token ${query} attends most to ${row.top.index}, its partner is ${partner}`);
     says('walkthrough.heads.description', [row.top.weight.toFixed(2)]);
   });

@@ -20,6 +20,7 @@ import { EOS, PAD, encodeIds, loadTokenizer } from '../../scripts/training/token
 import { evalWindows, evaluateLoss, packStream, unigramLoss } from '../../scripts/training/data';
 import { dimsFromConfig, loadWeights } from '../../scripts/training/checkpoint';
 import { toTensors } from '../../scripts/training/model';
+import { bracketPairs } from '../../scripts/training/attentionFigures';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const DIR = path.resolve(process.env.QKV_TEACHING_DIR ?? path.join(ROOT, 'media', 'models', 'teaching'));
@@ -221,22 +222,17 @@ describe('teaching model (media/models/teaching)', function () {
     for (const text of [...code, ...extra]) {
       const trace = runTrace(m, text);
       const toks = trace.tokens.map((t) => t.text);
-      const stack: number[] = [];
-      for (let i = 0; i < toks.length; i++) {
-        if (toks[i] === '(') stack.push(i);
-        else if (toks[i] === ')' && stack.length) {
-          const j = stack.pop() as number;
-          const others = toks.slice(0, i).map((tk, k) => (tk === '(' && k !== j ? k : -1)).filter((k) => k >= 0);
-          chance += 1 / (i + 1);
-          pairs++;
-          for (const [l, h] of heads(trace)) {
-            const key = `${l}.${h}`;
-            const s = perHead.get(key) ?? { match: 0, other: 0, otherN: 0 };
-            s.match += weight(trace, l, h, i, j);
-            for (const k of others) s.other += weight(trace, l, h, i, k);
-            s.otherN += others.length;
-            perHead.set(key, s);
-          }
+      for (const { close: i, open: j } of bracketPairs(toks)) {
+        const others = toks.slice(0, i).map((tk, k) => (tk === '(' && k !== j ? k : -1)).filter((k) => k >= 0);
+        chance += 1 / (i + 1);
+        pairs++;
+        for (const [l, h] of heads(trace)) {
+          const key = `${l}.${h}`;
+          const s = perHead.get(key) ?? { match: 0, other: 0, otherN: 0 };
+          s.match += weight(trace, l, h, i, j);
+          for (const k of others) s.other += weight(trace, l, h, i, k);
+          s.otherN += others.length;
+          perHead.set(key, s);
         }
       }
     }
