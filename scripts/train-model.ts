@@ -21,33 +21,9 @@ import { Batch, evalWindows, evaluateLoss, packStream, sampleBatch, unigramLoss 
 import { loadWeights, saveWeights } from './training/checkpoint';
 import { CheckpointInfo, TrainingLog, modelCard } from './training/modelCard';
 import { AttentionFigures, describeFigures, measureCheckpoint } from './training/attentionFigures';
+import { SETTINGS } from './training/settings';
 
 const ROOT = path.resolve(__dirname, '..');
-
-export const SETTINGS = {
-  seed: 1234,
-  layers: 2,
-  heads: 4,
-  embd: 96,
-  positions: 128,
-  eps: 1e-5,
-  batch: 16,
-  context: 128,
-  steps: 800,
-  peakLr: 3e-3,
-  warmup: 50,
-  minLrFraction: 0.1,
-  weightDecay: 0.01,
-  repeatFraction: 0.5,
-  pairFraction: 0.5,
-  positionInit: 'sinusoidal' as 'normal' | 'sinusoidal',
-  positionScale: 0.1,
-  positionBase: 10000,
-  clip: 1.0,
-  vocab: { minWordCount: 2, maxWords: 2000, maxPieces: 600 },
-  logEvery: 10,
-  evalEvery: 100,
-};
 
 function arg(name: string): string | undefined {
   const i = process.argv.indexOf(name);
