@@ -54,6 +54,8 @@ def parse() -> argparse.Namespace:
     p.add_argument('--pos-init', choices=['sinusoidal', 'normal'], default='sinusoidal')
     p.add_argument('--pos-scale', type=float, default=0.1)
     p.add_argument('--pos-base', type=float, default=10000.0)
+    p.add_argument('--pos-freq', choices=['geometric', 'linear'], default='geometric', help='linear: frequencies evenly spaced in [0.05, 3] rad per position')
+    p.add_argument('--qk-scale', type=float, default=1.0, help='multiply the initial query and key weights')
     p.add_argument('--repeat', type=float, default=0.5)
     p.add_argument('--pairs', type=float, default=0.5)
     p.add_argument('--min-period', type=int, default=8)
@@ -94,11 +96,14 @@ def main() -> None:
         with torch.no_grad():
             pos = torch.arange(t).float()[:, None]
             i = torch.arange(0, a.embd, 2).float()[None]
-            angle = pos / (a.pos_base ** (i / a.embd))
+            angle = pos / (a.pos_base ** (i / a.embd)) if a.pos_freq == 'geometric' else pos * torch.linspace(0.05, 3.0, a.embd // 2)[None]
             w = torch.zeros(t, a.embd)
             w[:, 0::2] = torch.sin(angle)
             w[:, 1::2] = torch.cos(angle)
             wpe.copy_(w * a.pos_scale)
+    with torch.no_grad():
+        for block in model.transformer.h:
+            block.attn.c_attn.weight[:, :2 * a.embd] *= a.qk_scale
     rest = [q for q in model.parameters() if q is not wpe]
     opt = torch.optim.AdamW([{'params': rest, 'mul': 1.0}, {'params': [wpe], 'mul': a.pos_lr}],
                             lr=a.lr, betas=(0.9, a.beta2), eps=1e-8, weight_decay=a.wd)
