@@ -69,6 +69,7 @@ def parse() -> argparse.Namespace:
     p.add_argument('--skip-alphabet', type=int, default=1500, help='skip windows draw from this many most frequent tokens')
     p.add_argument('--warm-skip', type=int, default=0)
     p.add_argument('--save', default='', help='write the final state_dict here')
+    p.add_argument('--init', default='', help='start from these weights (a safetensors file in Hugging Face GPT-2 names, e.g. a checkpoint of npm run train-model)')
     return p.parse_args()
 
 
@@ -104,6 +105,9 @@ def main() -> None:
     with torch.no_grad():
         for block in model.transformer.h:
             block.attn.c_attn.weight[:, :2 * a.embd] *= a.qk_scale
+    if a.init:
+        from safetensors.torch import load_file
+        model.load_state_dict({k: v.float() for k, v in load_file(a.init).items()}, strict=False)
     rest = [q for q in model.parameters() if q is not wpe]
     opt = torch.optim.AdamW([{'params': rest, 'mul': 1.0}, {'params': [wpe], 'mul': a.pos_lr}],
                             lr=a.lr, betas=(0.9, a.beta2), eps=1e-8, weight_decay=a.wd)
