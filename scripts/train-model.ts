@@ -17,7 +17,7 @@ import { HELD_OUT_SENTENCE, loadCorpus } from './training/corpus';
 import { EOS, PAD, UNK, buildVocab, encodeIds, loadTokenizer, tokenizerConfig, tokenizerJson } from './training/tokenizer';
 import { AdamW, Gpt2Dims, crossEntropy, forwardLogits, initialWeights, parameterCount, readWeights, toTensors, toVariables } from './training/model';
 import { Prng } from './training/prng';
-import { Batch, evalWindows, evaluateLoss, packStream, sampleBatch, unigramLoss } from './training/data';
+import { Batch, CopyBackWindows, evalWindows, evaluateLoss, frequentTokens, packStream, sampleBatch, unigramLoss } from './training/data';
 import { loadWeights, saveWeights } from './training/checkpoint';
 import { CheckpointInfo, TrainingLog, modelCard } from './training/modelCard';
 import { AttentionFigures, describeFigures, measureCheckpoint } from './training/attentionFigures';
@@ -64,6 +64,7 @@ async function main(): Promise<void> {
   if (arg('--lr')) SETTINGS.peakLr = Number(arg('--lr'));
   if (arg('--repeat')) SETTINGS.repeatFraction = Number(arg('--repeat'));
   if (arg('--pairs')) SETTINGS.pairFraction = Number(arg('--pairs'));
+  if (arg('--copy-back')) SETTINGS.copyBackFraction = Number(arg('--copy-back'));
   if (arg('--pos-scale')) SETTINGS.positionScale = Number(arg('--pos-scale'));
   if (arg('--pos-base')) SETTINGS.positionBase = Number(arg('--pos-base'));
   const posInit = arg('--pos-init');
@@ -94,6 +95,9 @@ async function main(): Promise<void> {
   const evalRng = new Prng(SETTINGS.seed + 1);
   const trainEvalBatches: Batch[] = [0, 1].map(() => sampleBatch(trainStream, SETTINGS.batch, SETTINGS.context, evalRng));
   const baseline = unigramLoss(trainStream, vocab.length, heldBatches);
+  const copyBack: CopyBackWindows | undefined = SETTINGS.copyBackFraction > 0
+    ? { fraction: SETTINGS.copyBackFraction, p: SETTINGS.copyBackP, alphabet: frequentTokens(trainStream, vocab.length, SETTINGS.copyBackAlphabet) }
+    : undefined;
   const byLang = (lang: string, docs: number[][], meta: typeof corpus.train) => docs.filter((_, i) => meta[i].lang === lang).reduce((a, d) => a + d.length, 0);
   const tokenCounts = {
     train: trainStream.tokens.length,
@@ -148,7 +152,7 @@ async function main(): Promise<void> {
     }
     if (step === steps) break;
     const t0 = Date.now();
-    const batch = sampleBatch(trainStream, SETTINGS.batch, SETTINGS.context, batchRng, SETTINGS.repeatFraction, SETTINGS.pairFraction);
+    const batch = sampleBatch(trainStream, SETTINGS.batch, SETTINGS.context, batchRng, SETTINGS.repeatFraction, SETTINGS.pairFraction, copyBack);
     const lr = learningRate(step, steps);
     const { value, grads } = tf.variableGrads(() => crossEntropy(forwardLogits(params, dims, batch.inputs, batch.batch, batch.t), batch.targets, dims.vocab).loss);
     const loss = value.dataSync()[0];

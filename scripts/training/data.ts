@@ -38,11 +38,17 @@ export interface Batch {
  * Predicting the repeats needs a head that looks at the previous token and a head that finds where the
  * current token occurred before (an induction head): this is what makes those heads form in a short run.
  */
-export function sampleBatch(stream: Stream, batch: number, t: number, rng: Prng, repeatFraction = 0, pairFraction = 0): Batch {
+export function sampleBatch(stream: Stream, batch: number, t: number, rng: Prng, repeatFraction = 0, pairFraction = 0, copyBack?: CopyBackWindows): Batch {
   const inputs = new Int32Array(batch * t);
   const targets = new Int32Array(batch * t);
   const n = stream.tokens.length;
   for (let b = 0; b < batch; b++) {
+    if (copyBack && rng.next() < copyBack.fraction) {
+      const seq = copyBackWindow(t + 1, copyBack, rng);
+      inputs.set(seq.subarray(0, t), b * t);
+      targets.set(seq.subarray(1), b * t);
+      continue;
+    }
     const s = stream.starts[rng.int(stream.starts.length)];
     const period = rng.next() < repeatFraction ? (rng.next() < pairFraction ? 2 : 8 + rng.int(33)) : t + 1;
     for (let i = 0; i < t; i++) {
@@ -51,6 +57,32 @@ export function sampleBatch(stream: Stream, batch: number, t: number, rng: Prng,
     }
   }
   return { inputs, targets, batch, t };
+}
+
+/**
+ * "Copy-back" windows: tokens drawn from `alphabet`, where each token from the third on repeats the one two
+ * places before it with probability `p` (x[i+1] = x[i-1]). Only the previous position predicts those, so they
+ * reward a previous-token head; scripts/training/sweep/RESULTS.md measures what they do.
+ */
+export interface CopyBackWindows {
+  fraction: number;
+  p: number;
+  alphabet: Int32Array;
+}
+
+function copyBackWindow(length: number, w: CopyBackWindows, rng: Prng): Int32Array {
+  const seq = new Int32Array(length);
+  const pick = () => w.alphabet[rng.int(w.alphabet.length)];
+  for (let i = 0; i < length; i++) seq[i] = i >= 2 && rng.next() < w.p ? seq[i - 2] : pick();
+  return seq;
+}
+
+/** The `count` most frequent token ids of a stream, most frequent first. */
+export function frequentTokens(stream: Stream, vocab: number, count: number): Int32Array {
+  const counts = new Float64Array(vocab);
+  for (const id of stream.tokens) counts[id]++;
+  const ids = Array.from({ length: vocab }, (_, i) => i).sort((a, b) => counts[b] - counts[a] || a - b);
+  return Int32Array.from(ids.slice(0, count));
 }
 
 /**
