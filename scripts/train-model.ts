@@ -65,6 +65,7 @@ async function main(): Promise<void> {
   if (arg('--repeat')) SETTINGS.repeatFraction = Number(arg('--repeat'));
   if (arg('--pairs')) SETTINGS.pairFraction = Number(arg('--pairs'));
   if (arg('--copy-back')) SETTINGS.copyBackFraction = Number(arg('--copy-back'));
+  if (arg('--copy-back-p')) SETTINGS.copyBackP = Number(arg('--copy-back-p'));
   if (arg('--pos-scale')) SETTINGS.positionScale = Number(arg('--pos-scale'));
   if (arg('--pos-base')) SETTINGS.positionBase = Number(arg('--pos-base'));
   const posInit = arg('--pos-init');
