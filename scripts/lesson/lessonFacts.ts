@@ -31,6 +31,8 @@ export interface LessonFacts {
   bracket: { layer: number; head: number; query: number; row: Row; tokens: string[] };
   /** Per head of the last checkpoint on the sentence: mean weight on each key over the queries that can see it. */
   meanOnKey: (layer: number, head: number, key: number) => number;
+  /** Per head of the last checkpoint on the sentence: mean weight on the token just before the query. */
+  meanOnPrevious: (layer: number, head: number) => number;
 }
 
 function row(trace: AttentionTrace, layer: number, head: number, query: number): Row {
@@ -82,6 +84,12 @@ export function lessonFacts(dir = TEACHING_DIR): LessonFacts {
       let sum = 0;
       for (let q = key; q < t; q++) sum += final.weights[base + q * t + key];
       return sum / (t - key);
+    },
+    meanOnPrevious: (layer, head) => {
+      const base = headOffset(final, layer, head, t, t);
+      let sum = 0;
+      for (let q = 1; q < t; q++) sum += final.weights[base + q * t + q - 1];
+      return sum / (t - 1);
     },
   };
 }

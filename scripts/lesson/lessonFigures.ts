@@ -65,7 +65,7 @@ async function main(): Promise<void> {
   console.log(`  final: ${last.top.weight.toFixed(2)} on ${last.top.text}; step 0 max ${training.rows[0].top.weight.toFixed(3)}`);
   console.log(`bracket head L${bracket.layer}H${bracket.head}: token ${bracket.query} ${bracket.tokens[bracket.query]} → ${bracket.row.top.index} ${bracket.row.top.text} ${bracket.row.top.weight.toFixed(2)}`);
   for (let l = 0; l < facts.layers; l++) {
-    for (let h = 0; h < facts.heads; h++) console.log(`  L${l}H${h}: mean on 我 ${facts.meanOnKey(l, h, 0).toFixed(2)}, on 来 ${facts.meanOnKey(l, h, 1).toFixed(2)}`);
+    for (let h = 0; h < facts.heads; h++) console.log(`  L${l}H${h}: mean on 我 ${facts.meanOnKey(l, h, 0).toFixed(2)}, on 来 ${facts.meanOnKey(l, h, 1).toFixed(2)}, on the previous token ${facts.meanOnPrevious(l, h).toFixed(2)}`);
   }
   console.log(`wrote ${TRAINING_SVG}`);
 }

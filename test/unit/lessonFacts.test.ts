@@ -80,7 +80,10 @@ describe('the guided lesson\'s figures match the built-in teaching model', funct
     says('walkthrough.heads.description', [row.top.weight.toFixed(2)]);
   });
 
-  it('heads: the first-token head the text names (layer 1, head 3 on 我)', () => {
-    says('walkthrough.heads.description', [facts.meanOnKey(1, 3, 0).toFixed(2)]);
+  it('heads: the previous-token head (the training step\'s head) and its mean weight on the previous token', () => {
+    const { layer, head } = facts.training;
+    says('walkthrough.heads.description', [facts.meanOnPrevious(layer, head).toFixed(2), facts.training.rows[facts.training.rows.length - 1].top.weight.toFixed(2)]);
+    assert.ok(texts.en['walkthrough.heads.description'].includes(`layer ${layer} head ${head} is a previous-token head`));
+    assert.ok(texts['zh-cn']['walkthrough.heads.description'].includes(`第 ${layer} 层第 ${head} 个头是“前一个词元”头`));
   });
 });

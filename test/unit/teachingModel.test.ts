@@ -173,10 +173,7 @@ describe('teaching model (media/models/teaching)', function () {
     assert.strictEqual(randomHits.length, 0, `random-init heads ${randomHits.map((r) => `L${r.l}H${r.h}`).join(', ')} already do`);
   });
 
-  // Issue 3 asks for a previous-token head. The shipped model does not have one yet (its best head, L0H3,
-  // gives the previous token 0.23 on average against 0.5 asked here), so in `npm test` this test is listed
-  // as skipped; `npm run test:teaching` runs it, and it fails, until a model meets it.
-  (process.env.QKV_TEACHING_ALL === '1' ? it : it.skip)('has a previous-token head (npm run test:teaching)', () => {
+  it('has a previous-token head', () => {
     const texts = [HELD_OUT_SENTENCE, ...heldoutDocs().slice(0, 60).map((d) => d.text)];
     const m = model(finalFile());
     let best = { l: -1, h: -1, mean: 0 };
