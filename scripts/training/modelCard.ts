@@ -66,6 +66,16 @@ function sizeOf(file: string): number {
   return fs.existsSync(file) ? fs.statSync(file).size : 0;
 }
 
+/** The card's sentence on copy-back windows, or nothing when the run had none. */
+function copyBackText(s: Record<string, unknown>): string {
+  const fraction = Number(s.copyBackFraction ?? 0);
+  if (!(fraction > 0)) return '';
+  return `${Math.round(fraction * 100)}% of the training windows are synthetic "copy-back" windows: tokens drawn from the ${s.copyBackAlphabet} most frequent,
+where each token from the third on repeats the one two places before it with probability ${s.copyBackP} (x[i+1] = x[i-1]). Only the
+previous position predicts those, and they are what grew the previous-token head (scripts/training/sweep/RESULTS.md has the recipes tried).
+`;
+}
+
 export function modelCard(input: CardInput): string {
   const { dims, params, vocab, checkpoints, log, final, corpusDocs, outDir, attention } = input;
   const s = log.settings;
@@ -124,13 +134,9 @@ AdamW (β = 0.9, 0.98; weight decay ${s.weightDecay} on matrices), learning rate
 cosine decay to ${(Number(s.minLrFraction) * Number(s.peakLr)).toExponential(1)}; gradients clipped to norm ${s.clip}; no dropout.
 GPT-2 initialisation (N(0, 0.02), residual projections scaled by 1/√(2·n_layer)), except that the learned position
 embeddings start as the Transformer's sinusoids with amplitude ${s.positionScale} (they stay learned parameters).
-${Math.round(Number(s.repeatFraction) * 100)}% of the training windows are synthetic "repeat" windows instead of plain corpus text: ${Math.round(Number(s.pairFraction ?? 0) * 100)}% of them
-repeat two consecutive corpus tokens (a b a b …, where the next token is always the previous one) and the rest repeat a span of
-8-40 corpus tokens. They were added to grow a previous-token head (and an induction head) in a short run; they did not (see
-"Attention, measured"; for comparison, an earlier 1000-step run without them reached 0.18 on the previous token, and an 800-step
-run whose pairs were two unrelated corpus tokens 0.17; 0.14 is uniform). Of the trial runs, the one with these settings had the
-sharpest 员 → 序 head (9× uniform at step 200; 1.2-4.9× in the others). The training loss in the log includes the repeat
-windows; the checkpoint losses below are on plain corpus windows.
+${copyBackText(s)}${Math.round(Number(s.repeatFraction) * 100)}% of the ${Number(s.copyBackFraction ?? 0) > 0 ? 'other' : 'training'} windows are synthetic "repeat" windows instead of plain corpus text: ${Math.round(Number(s.pairFraction ?? 0) * 100)}% of them
+repeat two consecutive corpus tokens (a b a b …) and the rest repeat a span of 8-40 corpus tokens (for an induction head).
+The training loss in the log includes the synthetic windows; the checkpoint losses below are on plain corpus windows.
 Time: ${log.train_seconds ?? '?'} s of training steps, ${log.wall_seconds ?? '?'} s in all, on a shared 2-core machine.
 
 ## Checkpoints
