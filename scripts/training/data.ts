@@ -32,11 +32,12 @@ export interface Batch {
 }
 
 /**
- * A batch of random windows of t+1 tokens (wrapping around the end of the stream). A fraction of the
- * rows are "repeat" windows: a span of 8-40 tokens from the stream repeated until the window is full, or, for
- * `pairFraction` of them, two consecutive tokens repeated (a b a b …, where the next token is the previous one).
- * Predicting the repeats needs a head that looks at the previous token and a head that finds where the
- * current token occurred before (an induction head): this is what makes those heads form in a short run.
+ * A batch of random windows of t+1 tokens (wrapping around the end of the stream). With `copyBack`, that
+ * fraction of the rows are copy-back windows (see CopyBackWindows): they are what grows a previous-token head
+ * in a short run. Of the other rows, `repeatFraction` are "repeat" windows: a span of 8-40 tokens from the
+ * stream repeated until the window is full, or, for `pairFraction` of them, two consecutive tokens repeated
+ * (a b a b …). Predicting the repeats rewards a head that finds where the current token occurred before (an
+ * induction head). The rest are plain corpus text.
  */
 export function sampleBatch(stream: Stream, batch: number, t: number, rng: Prng, repeatFraction = 0, pairFraction = 0, copyBack?: CopyBackWindows): Batch {
   const inputs = new Int32Array(batch * t);

@@ -79,6 +79,7 @@ previous position predicts those, and they are what grew the previous-token head
 export function modelCard(input: CardInput): string {
   const { dims, params, vocab, checkpoints, log, final, corpusDocs, outDir, attention } = input;
   const s = log.settings;
+  const copyBack = copyBackText(s);
   const f4 = (x: number) => x.toFixed(4);
   const files = ['config.json', 'model.safetensors', 'tokenizer.json', 'tokenizer_config.json', 'training-log.json', ...checkpoints.map((c) => c.file)];
   const total = files.reduce((a, f) => a + sizeOf(path.join(outDir, f)), 0);
@@ -134,7 +135,7 @@ AdamW (β = 0.9, 0.98; weight decay ${s.weightDecay} on matrices), learning rate
 cosine decay to ${(Number(s.minLrFraction) * Number(s.peakLr)).toExponential(1)}; gradients clipped to norm ${s.clip}; no dropout.
 GPT-2 initialisation (N(0, 0.02), residual projections scaled by 1/√(2·n_layer)), except that the learned position
 embeddings start as the Transformer's sinusoids with amplitude ${s.positionScale} (they stay learned parameters).
-${copyBackText(s)}${Math.round(Number(s.repeatFraction) * 100)}% of the ${Number(s.copyBackFraction ?? 0) > 0 ? 'other' : 'training'} windows are synthetic "repeat" windows instead of plain corpus text: ${Math.round(Number(s.pairFraction ?? 0) * 100)}% of them
+${copyBack}${Math.round(Number(s.repeatFraction) * 100)}% of the ${copyBack ? 'other' : 'training'} windows are synthetic "repeat" windows instead of plain corpus text: ${Math.round(Number(s.pairFraction ?? 0) * 100)}% of them
 repeat two consecutive corpus tokens (a b a b …) and the rest repeat a span of 8-40 corpus tokens (for an induction head).
 The training loss in the log includes the synthetic windows; the checkpoint losses below are on plain corpus windows.
 Time: ${log.train_seconds ?? '?'} s of training steps, ${log.wall_seconds ?? '?'} s in all, on a shared 2-core machine.

@@ -102,12 +102,12 @@ def main() -> None:
             w[:, 0::2] = torch.sin(angle)
             w[:, 1::2] = torch.cos(angle)
             wpe.copy_(w * a.pos_scale)
-    with torch.no_grad():
-        for block in model.transformer.h:
-            block.attn.c_attn.weight[:, :2 * a.embd] *= a.qk_scale
     if a.init:
         from safetensors.torch import load_file
         model.load_state_dict({k: v.float() for k, v in load_file(a.init).items()}, strict=False)
+    with torch.no_grad():
+        for block in model.transformer.h:
+            block.attn.c_attn.weight[:, :2 * a.embd] *= a.qk_scale
     rest = [q for q in model.parameters() if q is not wpe]
     opt = torch.optim.AdamW([{'params': rest, 'mul': 1.0}, {'params': [wpe], 'mul': a.pos_lr}],
                             lr=a.lr, betas=(0.9, a.beta2), eps=1e-8, weight_decay=a.wd)
