@@ -202,7 +202,11 @@ export class TextTokenizer {
       return t;
     });
     const text = this.guard('decode the ids', () => this.tok.decode(ids, { skip_special_tokens: true, clean_up_tokenization_spaces: false }));
-    return { text, spans: this.align(text, ids, tokens) };
+    // When the decoded text tokenises back to the same ids, its ranges are exact; otherwise they are matched
+    // token by token and flagged approximate.
+    const again = this.encode(text, false);
+    if (again.ids.length === ids.length && again.ids.every((id, i) => id === ids[i])) return { text, spans: again.spans };
+    return { text, spans: this.align(text, ids, tokens).map((s) => (s.special ? s : { ...s, approximate: true })) };
   }
 
   /** The bytes a vocabulary token stands for, or null when it stands for none (special / unknown). */
