@@ -17,6 +17,8 @@ export interface DecorationTarget {
 export class AttentionDecorations implements vscode.Disposable {
   private readonly levels: vscode.TextEditorDecorationType[];
   private readonly focusedType: vscode.TextEditorDecorationType;
+  /** Tokens whose range is only a guess (see TokenSpan.approximate): outlined, never filled with a weight. */
+  private readonly approximateType: vscode.TextEditorDecorationType;
 
   constructor() {
     this.levels = Array.from({ length: LEVELS }, (_, i) =>
@@ -30,6 +32,11 @@ export class AttentionDecorations implements vscode.Disposable {
       borderColor: new vscode.ThemeColor('focusBorder'),
       borderRadius: '2px',
     });
+    this.approximateType = vscode.window.createTextEditorDecorationType({
+      border: '1px dashed',
+      borderColor: new vscode.ThemeColor('editorWarning.foreground'),
+      borderRadius: '2px',
+    });
   }
 
   /** Decorates every visible editor of the document; `query` null clears. */
@@ -37,6 +44,7 @@ export class AttentionDecorations implements vscode.Disposable {
     const editors = vscode.window.visibleTextEditors.filter((e) => e.document.uri.toString() === target.uri.toString());
     const buckets: vscode.Range[][] = Array.from({ length: LEVELS }, () => []);
     const focused: vscode.Range[] = [];
+    const approximate: vscode.Range[] = [];
     if (query !== null && query < target.trace.tokens.length) {
       const row = attentionRow(target.trace, layer, head, query);
       const max = Math.max(...row);
@@ -49,6 +57,10 @@ export class AttentionDecorations implements vscode.Disposable {
             focused.push(range);
             return;
           }
+          if (token.approximate) {
+            approximate.push(range);
+            return;
+          }
           if (max <= 0 || row[j] <= 0) return;
           const level = Math.min(LEVELS - 1, Math.floor((row[j] / max) * LEVELS));
           if (row[j] / max >= 0.05) buckets[level].push(range);
@@ -58,6 +70,7 @@ export class AttentionDecorations implements vscode.Disposable {
     for (const editor of editors) {
       this.levels.forEach((type, i) => editor.setDecorations(type, buckets[i]));
       editor.setDecorations(this.focusedType, focused);
+      editor.setDecorations(this.approximateType, approximate);
     }
   }
 
@@ -65,12 +78,14 @@ export class AttentionDecorations implements vscode.Disposable {
     for (const editor of vscode.window.visibleTextEditors) {
       for (const type of this.levels) editor.setDecorations(type, []);
       editor.setDecorations(this.focusedType, []);
+      editor.setDecorations(this.approximateType, []);
     }
   }
 
   dispose(): void {
     for (const type of this.levels) type.dispose();
     this.focusedType.dispose();
+    this.approximateType.dispose();
   }
 }
 

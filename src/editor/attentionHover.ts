@@ -27,6 +27,7 @@ export function attentionHoverProvider(source: HoverSource): vscode.HoverProvide
       const headName = head < 0 ? vscode.l10n.t('mean of heads') : vscode.l10n.t('head {0}', head);
       md.appendMarkdown(`**QKV Lens** · ${vscode.l10n.t('layer {0}', layer)}, ${headName}\n\n`);
       md.appendMarkdown(`${vscode.l10n.t('“{0}” attends most to:', tokens[index].text.replace(/[`*_[\]]/g, ''))}\n\n`);
+      if (tokens[index].approximate) md.appendMarkdown(`⚠ ${vscode.l10n.t('approximate range: this tokenizer could not be mapped exactly onto the text (dotted outline in the editor)')}\n\n`);
       md.appendMarkdown('| token | weight |\n|---|---:|\n');
       for (const j of top) md.appendMarkdown(`| \`${JSON.stringify(tokens[j].text).slice(1, -1).replace(/[`|]/g, ' ')}\` | ${row[j].toFixed(3)} |\n`);
       const start = document.positionAt(target.baseOffset + tokens[index].start);

@@ -1,14 +1,19 @@
 /**
- * Tokenizes text with a Hugging Face tokenizer.json (through @huggingface/tokenizers, which gives ids but
- * no offsets) and maps every token back to its exact UTF-16 range in the original text.
+ * Tokenizes text with a Hugging Face tokenizer.json and gives every token its UTF-16 range in the original
+ * text, equal to Python `tokenizers`' offsets (apart from the policies in finishSpans: grapheme clusters,
+ * special tokens added by the post-processor).
  *
- * The mapping works on UTF-8 bytes: the text is normalised one grapheme cluster at a time (so each
- * normalised byte knows which original characters it came from), each token is turned back into the
- * bytes it stands for (byte-level BPE, WordPiece "##", SentencePiece "▁" and <0xNN> byte fallback), and
- * tokens are matched left to right against the normalised bytes.
+ * @huggingface/tokenizers runs the model (BPE, WordPiece, Unigram...) and the post-processor but gives no
+ * offsets, and its pre-tokenisers differ from Python's in places (Split behaviours, Metaspace split,
+ * Punctuation, BERT's cleaning). So added tokens, the normaliser and the pre-tokeniser run here, ported
+ * from the Rust library with its alignment rules (./offsets/), and the library's model tokenises each piece.
+ * A tokenizer with a component that is not ported still runs (the library's own normaliser, per grapheme
+ * cluster, or the old left-to-right matching of token bytes), and its tokens are flagged `approximate`.
  */
 import { Tokenizer } from '@huggingface/tokenizers';
 import type { TokenSpan } from './trace';
+import { OffsetPipeline } from './offsets/pipeline';
+import { ModelSpec, finishSpans, insertSpecials, modelSpec, piecesToSpans, trimOffsets, trimSettings } from './offsets/tokenRanges';
 
 export class TokenizerError extends Error {
   constructor(message: string) {
@@ -100,6 +105,9 @@ export class TextTokenizer {
   private readonly metaspace: boolean;
   private readonly specialIds: Set<number>;
   private readonly unkToken: string | null;
+  private readonly pipeline: OffsetPipeline;
+  private readonly spec: ModelSpec;
+  private readonly trim: { addPrefixSpace: boolean } | null;
   readonly description: string;
 
   constructor(tokenizerJson: unknown, tokenizerConfig: unknown = {}) {
@@ -122,8 +130,17 @@ export class TextTokenizer {
     this.specialIds = new Set<number>();
     const added = Array.isArray(json.added_tokens) ? (json.added_tokens as Json[]) : [];
     for (const t of added) if (t.special === true && typeof t.id === 'number') this.specialIds.add(t.id);
+    const normalizer = this.tok.normalizer;
+    this.pipeline = new OffsetPipeline(json, normalizer, this.tok.pre_tokenizer, normalizer ? (s) => normalizer.normalize(s) : null);
+    this.spec = modelSpec(model);
+    this.trim = trimSettings(json.post_processor);
     const kind = this.byteLevel ? 'byte-level BPE' : String(model.type);
     this.description = `${kind} (tokenizer.json, ${this.vocabSize} tokens)`;
+  }
+
+  /** The tokenizer.json components QKV Lens does not model exactly (their tokens get `approximate` ranges); empty when exact. */
+  get approximateComponents(): readonly string[] {
+    return this.pipeline.unsupported;
   }
 
   get vocabSize(): number {
@@ -144,13 +161,36 @@ export class TextTokenizer {
     return this.tok.token_to_id(token);
   }
 
-  /** Token ids and exact character ranges. Special tokens (e.g. [CLS]) get an empty range. */
+  /** Token ids and character ranges. Special tokens added by the post-processor (e.g. [CLS]) get an empty range. */
   encode(text: string, addSpecialTokens = true): Encoded {
+    const exact = this.encodeByPieces(text, addSpecialTokens);
+    if (exact) return exact;
     const enc = this.guard('tokenize the text', () => this.tok.encode(text, { add_special_tokens: addSpecialTokens }));
     if (enc.ids.length !== enc.tokens.length || !enc.ids.every((id) => Number.isSafeInteger(id) && id >= 0) || !enc.tokens.every((t) => typeof t === 'string')) {
       throw new TokenizerError('the tokenizer produced tokens without an id or text; its vocabulary is broken');
     }
-    return { ids: enc.ids, spans: this.align(text, enc.ids, enc.tokens) };
+    return { ids: enc.ids, spans: this.align(text, enc.ids, enc.tokens).map((s) => (s.special ? s : { ...s, approximate: true })) };
+  }
+
+  /**
+   * Python's pipeline: added tokens, normaliser and pre-tokeniser here (with alignments), the library's model
+   * on each piece, its post-processor for the special tokens. Null when the library's model cannot be called
+   * this way or fails on a piece: the caller falls back to matching the library's own encoding.
+   */
+  private encodeByPieces(text: string, addSpecialTokens: boolean): Encoded | null {
+    const model = this.tok.model;
+    if (!model) return null;
+    const idOf = (t: string) => this.tok.token_to_id(t);
+    try {
+      const pieces = this.pipeline.run(text);
+      let raw = piecesToSpans(pieces, (s) => model.encode([s]), idOf, (id) => this.tok.id_to_token(id) ?? '', (id) => this.specialIds.has(id), this.spec);
+      if (this.trim) trimOffsets(text, raw, this.trim.addPrefixSpace);
+      const post = this.tok.post_processor;
+      if (addSpecialTokens && post) raw = insertSpecials(raw, post.post_process(raw.map((r) => r.token), null, addSpecialTokens).tokens, idOf, text.length);
+      return { ids: raw.map((r) => r.id), spans: finishSpans(text, raw, !this.pipeline.exact) };
+    } catch {
+      return null;
+    }
   }
 
   /** Spans for given ids (e.g. from --ids), aligned against their own decoded text. */
@@ -162,7 +202,11 @@ export class TextTokenizer {
       return t;
     });
     const text = this.guard('decode the ids', () => this.tok.decode(ids, { skip_special_tokens: true, clean_up_tokenization_spaces: false }));
-    return { text, spans: this.align(text, ids, tokens) };
+    // When the decoded text tokenises back to the same ids, its ranges are exact; otherwise they are matched
+    // token by token and flagged approximate.
+    const again = this.encode(text, false);
+    if (again.ids.length === ids.length && again.ids.every((id, i) => id === ids[i])) return { text, spans: again.spans };
+    return { text, spans: this.align(text, ids, tokens).map((s) => (s.special ? s : { ...s, approximate: true })) };
   }
 
   /** The bytes a vocabulary token stands for, or null when it stands for none (special / unknown). */

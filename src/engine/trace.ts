@@ -19,8 +19,13 @@ export interface TokenSpan {
   start: number;
   end: number;
   special: boolean;
-  /** Set when a byte-level token covers only some bytes of a character (its range is the whole character). */
+  /**
+   * Set when the token shares its characters with another token: it covers only some bytes of a character
+   * (byte-level BPE, <0xNN> byte fallback) or part of a grapheme cluster; its range is the whole character / cluster.
+   */
   partial?: boolean;
+  /** Set when the tokenizer could not be mapped exactly (a component QKV Lens does not model): the range is a best guess. */
+  approximate?: boolean;
 }
 
 export interface ModelInfo {

@@ -111,7 +111,7 @@ function parseTokens(v: unknown, textLimit: number): TokenSpan[] | undefined {
   const out: TokenSpan[] = [];
   for (const t of v) {
     if (!isObj(t) || !isStr(t.text, textLimit) || !isInt(t.id) || !isInt(t.start) || !isInt(t.end) || t.end < t.start || typeof t.special !== 'boolean') return undefined;
-    out.push({ text: t.text, id: t.id, start: t.start, end: t.end, special: t.special, ...(t.partial === true ? { partial: true } : {}) });
+    out.push({ text: t.text, id: t.id, start: t.start, end: t.end, special: t.special, ...(t.partial === true ? { partial: true } : {}), ...(t.approximate === true ? { approximate: true } : {}) });
   }
   return out;
 }

@@ -35,6 +35,7 @@ export const UI_STRINGS = {
   entropy: 'entropy',
   maxWeight: 'max weight',
   partialToken: 'part of a character split over several byte-level tokens',
+  approximateToken: 'approximate range: this tokenizer could not be mapped exactly onto the text',
   specialToken: 'special token',
   stale: 'The text changed since this analysis: run Show Attention again.',
   error: 'Error',

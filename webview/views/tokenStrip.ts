@@ -86,7 +86,7 @@ export class TokenStrip {
     tokens.forEach((token, i) => {
       const chip = document.createElement('button');
       chip.type = 'button';
-      chip.className = 'token' + (token.special ? ' special' : '') + (token.partial ? ' partial' : '');
+      chip.className = 'token' + (token.special ? ' special' : '') + (token.partial ? ' partial' : '') + (token.approximate ? ' approximate' : '');
       chip.dataset.tokenIndex = String(i);
       chip.tabIndex = i === (vm.focused ?? 0) ? 0 : -1;
       const text = document.createElement('span');
@@ -97,7 +97,8 @@ export class TokenStrip {
       weight.className = 'token-weight';
       weight.setAttribute('aria-hidden', 'true');
       chip.append(text, weight);
-      if (token.partial) chip.title = vm.strings.partialToken;
+      if (token.approximate) chip.title = vm.strings.approximateToken;
+      else if (token.partial) chip.title = vm.strings.partialToken;
       else if (token.special) chip.title = vm.strings.specialToken;
       this.chips.push(chip);
       fragment.appendChild(chip);
