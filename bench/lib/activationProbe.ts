@@ -4,7 +4,7 @@
  * module was loaded into the extension host.
  */
 import * as path from 'path';
-import { createVscodeStub, installVscodeStub } from './vscodeStub';
+import { createVscodeStub, installVscodeStub } from '../../test/support/vscodeStub';
 
 const root = process.argv[2];
 // `host`: Node modules VS Code's extension host has loaded before any extension (its proxy support
