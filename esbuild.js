@@ -77,11 +77,36 @@ const integrationBuild = {
   outdir: path.join(__dirname, 'dist-test'),
 };
 
+/**
+ * In watch mode, one "[watch] build started" / "[watch] build finished" pair around every rebuild (of any
+ * bundle) and each error as "✘ [ERROR] message" then "    file:line:column:": what the problem matcher in
+ * .vscode/tasks.json reads, so F5 waits for the first build and errors land in the Problems panel.
+ */
+function watchReporter() {
+  let running = 0;
+  return {
+    name: 'watch-reporter',
+    setup(build) {
+      build.onStart(() => {
+        if (running++ === 0) console.log('[watch] build started');
+      });
+      build.onEnd((result) => {
+        for (const { text, location } of result.errors) {
+          console.error(`✘ [ERROR] ${text}`);
+          if (location) console.error(`    ${location.file}:${location.line}:${location.column}:`);
+        }
+        if (--running === 0) console.log('[watch] build finished');
+      });
+    },
+  };
+}
+
 async function main() {
   copyWasm();
   const builds = [nodeBuild, webviewBuild, integrationBuild];
   if (watch) {
-    for (const b of builds) await (await esbuild.context(b)).watch();
+    const reporter = watchReporter();
+    for (const b of builds) await (await esbuild.context({ ...b, plugins: [...(b.plugins ?? []), reporter], logLevel: 'silent' })).watch();
     return;
   }
   await Promise.all(builds.map((b) => esbuild.build(b)));

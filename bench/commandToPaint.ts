@@ -15,8 +15,8 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import type { Frame, Page } from 'playwright-core';
-import { focusEditor, launchBrowser, openFile, openWorkbench, selectText, waitForEditorText } from '../test/e2e/browser';
-import { codeServerDir, startCodeServer } from '../test/e2e/codeServer';
+import { focusEditor, launchBrowser, openFile, openWorkbench, selectText, waitForEditorText } from '../test/support/workbench';
+import { codeServerDir, startCodeServer } from '../test/support/codeServer';
 import { BenchModel, builtinModel, gpt2SmallModel } from './lib/models';
 
 export interface PaintRow {

@@ -15,8 +15,8 @@
 import { execFileSync } from 'child_process';
 import * as path from 'path';
 import { chromium } from 'playwright-core';
-import { CHROMIUM, CHROMIUM_ARGS, initMessage, openHarness } from '../test/browser/harness';
-import { postSyntheticAnalysisScript } from '../test/browser/syntheticTrace';
+import { CHROMIUM, CHROMIUM_ARGS, initMessage, openHarness } from '../test/support/webviewHarness';
+import { postSyntheticAnalysisScript } from '../test/support/syntheticTrace';
 
 const TOKENS = Number(process.argv[2] ?? 512);
 const MOVES = Number(process.argv[3] ?? 150);

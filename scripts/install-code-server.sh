@@ -7,7 +7,7 @@
 #
 # Result: scripts/code-server/node_modules/code-server, started with
 #   node scripts/code-server/node_modules/code-server/out/node/entry.js ...
-# (test/e2e/codeServer.ts does this for you).
+# (test/support/codeServer.ts does this for you).
 #
 # Needs the system packages from .ci/install-system.sh (ripgrep, libkrb5-dev, pkg-config,
 # a C++ toolchain). The version is pinned in scripts/code-server/package.json and

@@ -59,4 +59,4 @@ fi
 
 # One node process (tsx as a loader, not the tsx CLI), so Ctrl+C reaches codeServer.ts,
 # which stops code-server and everything it started.
-exec node --import tsx "$ROOT/test/e2e/codeServer.ts" --workspace "$WORKSPACE" --port "$PORT" --theme "$THEME" "${EXT_ARGS[@]}"
+exec node --import tsx "$ROOT/test/support/codeServer.ts" --workspace "$WORKSPACE" --port "$PORT" --theme "$THEME" "${EXT_ARGS[@]}"

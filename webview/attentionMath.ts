@@ -2,7 +2,7 @@
  * Attention arithmetic in plain JavaScript, for one query at a time (the step view) and for the
  * aggregates. No DOM and no tfjs here, so Node tests run it as it is.
  */
-import type { WhatIf } from './recompute';
+import { WhatIfSettings as WhatIf, effectiveTemperature, isMasked, logitFactor, scoreDivisor } from '../src/shared/attentionRules';
 
 /** Mean over heads of one layer's weights [H, T, T] → [T, T]. */
 export function meanOfHeads(layer: Float32Array, heads: number, t: number): Float32Array {
@@ -106,8 +106,8 @@ export function queryStep(q: Float32Array, k: Float32Array, v: Float32Array, t: 
   let qNorm = 0;
   for (let x = 0; x < d; x++) qNorm += qi[x] * qi[x];
   qNorm = Math.sqrt(qNorm);
-  const sqrtDk = Math.sqrt(d);
-  const temperature = Math.max(whatIf.temperature, 1e-3);
+  const sqrtDk = scoreDivisor(d);
+  const temperature = effectiveTemperature(whatIf.temperature);
   const keys: KeyStep[] = [];
   let maxLogit = -Infinity;
   for (let j = 0; j < t; j++) {
@@ -123,7 +123,7 @@ export function queryStep(q: Float32Array, k: Float32Array, v: Float32Array, t: 
     kNorm = Math.sqrt(kNorm);
     const scaled = whatIf.scale ? dot / sqrtDk : dot;
     const logit = scaled / temperature;
-    const masked = causal && j > query;
+    const masked = isMasked(query, j, causal);
     if (!masked && logit > maxLogit) maxLogit = logit;
     keys.push({ key: j, products, dot, kNorm, cos: qNorm > 0 && kNorm > 0 ? dot / (qNorm * kNorm) : 0, scaled, logit, masked, exp: 0, weight: 0 });
   }
@@ -162,12 +162,13 @@ export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
 /** softmax(q·kᵀ [/√dk] / temperature [+ mask]) for every head of one layer, in JS: the fallback without tfjs. */
 export function recomputeLayerJs(q: Float32Array, k: Float32Array, heads: number, t: number, d: number, whatIf: WhatIf): Float32Array {
   const out = new Float32Array(heads * t * t);
-  const factor = (whatIf.scale ? 1 / Math.sqrt(d) : 1) / Math.max(whatIf.temperature, 1e-3);
+  const factor = logitFactor(d, whatIf);
   for (let h = 0; h < heads; h++) {
     const qh = q.subarray(h * t * d, (h + 1) * t * d);
     const kh = k.subarray(h * t * d, (h + 1) * t * d);
     for (let i = 0; i < t; i++) {
       const row = out.subarray((h * t + i) * t, (h * t + i + 1) * t);
+      // The causal rule (isMasked) as a loop bound: keys after the query are skipped and stay 0.
       const last = whatIf.causal ? i : t - 1;
       let max = -Infinity;
       for (let j = 0; j <= last; j++) {

@@ -5,7 +5,7 @@
  */
 import type { ExportFormat } from '../src/shared/protocol';
 import { format } from '../src/shared/strings';
-import { DEFAULT_WHAT_IF, WhatIf } from './recompute';
+import { MODEL_WHAT_IF, TEMPERATURE_SLIDER, WhatIfSettings as WhatIf, layerSpan } from '../src/shared/attentionRules';
 import { button, checkbox, dropdown } from './ui/toolkit';
 import { meanOfHeads } from './attentionMath';
 import { MEAN_OF_HEADS, ROLLOUT, ViewModel, currentMatrix, matrixStats, tokenCount } from './viewModel';
@@ -72,9 +72,9 @@ export class Controls {
     const temp = document.createElement('input');
     temp.type = 'range';
     temp.id = 'temperature';
-    temp.min = '0.1';
-    temp.max = '3';
-    temp.step = '0.05';
+    temp.min = String(TEMPERATURE_SLIDER.min);
+    temp.max = String(TEMPERATURE_SLIDER.max);
+    temp.step = String(TEMPERATURE_SLIDER.step);
     temp.value = String(w.temperature);
     temp.setAttribute('aria-label', s.temperature);
     temp.addEventListener('input', () => {
@@ -83,7 +83,7 @@ export class Controls {
       this.events.whatIf({ ...vm.whatIf, temperature: t }, false);
     });
     tempLabel.append(this.tempText, temp);
-    whatIf.append(tempLabel, button('reset-what-if', s.resetWhatIf, () => this.events.whatIf({ ...DEFAULT_WHAT_IF }, true)), this.saturation);
+    whatIf.append(tempLabel, button('reset-what-if', s.resetWhatIf, () => this.events.whatIf({ ...MODEL_WHAT_IF }, true)), this.saturation);
 
     this.exports.setAttribute('aria-label', s.export);
     const kinds: Array<[ExportFormat, string]> = [['png', s.exportPng], ['svg', s.exportSvg], ['csv', s.exportCsv], ['json', s.exportJson]];
@@ -101,7 +101,7 @@ export class Controls {
     let text = `${s.saturation}: ${s.entropy} ${now.entropy.toFixed(3)} · ${s.maxWeight} ${now.max.toFixed(3)}`;
     if (!vm.store.atModelSettings && vm.head !== ROLLOUT) {
       const { weights, model } = vm.analysis.trace;
-      const layer = weights.subarray(vm.layer * model.heads * t * t, (vm.layer + 1) * model.heads * t * t);
+      const layer = weights.subarray(...layerSpan(model.heads, vm.layer, t, t));
       const base = vm.head >= 0 ? layer.subarray(vm.head * t * t, (vm.head + 1) * t * t) : meanOfHeads(layer, model.heads, t);
       const m = matrixStats(base, t);
       text += ` · ${format(s.modelSaturation, m.entropy.toFixed(3), m.max.toFixed(3))}`;

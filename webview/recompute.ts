@@ -5,14 +5,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-webgl';
 import '@tensorflow/tfjs-backend-cpu';
+import { MASKED_SCORE, MODEL_WHAT_IF, WhatIfSettings, logitFactor } from '../src/shared/attentionRules';
 
-export interface WhatIf {
-  scale: boolean;
-  temperature: number;
-  causal: boolean;
-}
-
-export const DEFAULT_WHAT_IF: WhatIf = { scale: true, temperature: 1, causal: true };
+export type WhatIf = WhatIfSettings;
+export const DEFAULT_WHAT_IF: WhatIf = MODEL_WHAT_IF;
 
 let backendReady: Promise<string> | undefined;
 
@@ -53,10 +49,10 @@ export function recomputeWeights(q: Float32Array, k: Float32Array, heads: number
     const qt = tf.tensor3d(q, [heads, t, d]);
     const kt = tf.tensor3d(k, [heads, t, d]);
     let scores = tf.matMul(qt, kt, false, true);
-    const factor = (whatIf.scale ? 1 / Math.sqrt(d) : 1) / Math.max(whatIf.temperature, 1e-3);
-    scores = tf.mul(scores, factor);
+    scores = tf.mul(scores, logitFactor(d, whatIf));
     if (whatIf.causal) {
-      const mask = tf.mul(tf.sub(tf.linalg.bandPart(tf.ones([t, t]), -1, 0), 1), 1e9);
+      // causalMaskData(t), built on the GPU: MASKED_SCORE above the diagonal, 0 on and below it.
+      const mask = tf.mul(tf.sub(1, tf.linalg.bandPart(tf.ones([t, t]), -1, 0)), MASKED_SCORE);
       scores = tf.add(scores, mask);
     }
     return new Float32Array(tf.softmax(scores).dataSync());
@@ -80,10 +76,6 @@ export function rolloutGpu(means: Float32Array[], t: number): Float32Array[] {
     const all = tf.stack(layers).dataSync() as Float32Array;
     return means.map((_, l) => all.slice(l * t * t, (l + 1) * t * t));
   });
-}
-
-export function isDefaultWhatIf(w: WhatIf): boolean {
-  return w.scale && w.temperature === 1 && w.causal;
 }
 
 export function tensorCount(): number {

@@ -4,15 +4,16 @@
  */
 import type { Analysis } from '../src/shared/protocol';
 import type { UiStrings } from '../src/shared/strings';
-import type { WhatIf } from './recompute';
+import { MEAN_OF_HEADS, ROLLOUT, WhatIfSettings as WhatIf, isMasked as maskRule, offsetOfRow } from '../src/shared/attentionRules';
+import { PANEL_VIEWS, PanelView } from '../src/shared/protocol';
 import type { WeightStore } from './weightStore';
 
-export type ViewId = 'tokens' | 'heads' | 'matrix' | 'model' | 'steps';
-export const VIEW_IDS: readonly ViewId[] = ['tokens', 'heads', 'matrix', 'model', 'steps'];
+/** The panel's views: the shared list (src/shared/protocol.ts), under the names the webview has used. */
+export type ViewId = PanelView;
+export const VIEW_IDS: readonly ViewId[] = PANEL_VIEWS;
 
-/** Values of `ViewModel.head` that are not a single head. */
-export const MEAN_OF_HEADS = -1;
-export const ROLLOUT = -2;
+/** Values of `ViewModel.head` that are not a single head (defined in src/shared/attentionRules.ts). */
+export { MEAN_OF_HEADS, ROLLOUT };
 
 export interface ViewModel {
   analysis: Analysis;
@@ -66,7 +67,7 @@ export function displayText(text: string): string {
 
 /** True if the key is hidden from the query by the causal mask (as the what-ifs have it now). */
 export function isMasked(vm: ViewModel, query: number, key: number): boolean {
-  return vm.whatIf.causal && vm.analysis.trace.model.causal && key > query;
+  return maskRule(query, key, vm.whatIf.causal && vm.analysis.trace.model.causal);
 }
 
 export function headLabel(vm: ViewModel, head = vm.head): string {
@@ -104,7 +105,7 @@ export function modelRow(vm: ViewModel, query: number): Float32Array | undefined
   const t = tokenCount(vm);
   const { heads } = vm.analysis.trace.model;
   const w = vm.analysis.trace.weights;
-  const at = (h: number) => ((vm.layer * heads + h) * t + query) * t;
+  const at = (h: number) => offsetOfRow(heads, vm.layer, h, query, t, t);
   if (vm.head >= 0) return w.subarray(at(vm.head), at(vm.head) + t);
   if (vm.head !== MEAN_OF_HEADS) return undefined;
   const row = new Float32Array(t);

@@ -1,5 +1,6 @@
 /** The webview's handle on VS Code: typed messages out, persisted UI state (checked on the way back in). */
-import type { FromWebview, PanelState } from '../src/shared/protocol';
+import { ROLLOUT } from '../src/shared/attentionRules';
+import { FromWebview, PanelState, parseWhatIf } from '../src/shared/protocol';
 
 interface VsCodeApi {
   postMessage(message: unknown): void;
@@ -20,12 +21,11 @@ const isIndex = (v: unknown): v is number => Number.isSafeInteger(v) && (v as nu
 export function loadState(): PanelState | undefined {
   const s = api.getState() as Partial<PanelState> | undefined;
   if (!s || typeof s !== 'object' || s.version !== 1) return undefined;
-  const w = s.whatIf;
-  const whatIf = w && typeof w.scale === 'boolean' && typeof w.causal === 'boolean' && typeof w.temperature === 'number' && w.temperature >= 0.05 && w.temperature <= 10 ? { scale: w.scale, causal: w.causal, temperature: w.temperature } : undefined;
+  const whatIf = parseWhatIf(s.whatIf);
   return {
     version: 1,
     layer: isIndex(s.layer) ? s.layer : 0,
-    head: Number.isSafeInteger(s.head) && (s.head as number) >= -2 ? (s.head as number) : 0,
+    head: Number.isSafeInteger(s.head) && (s.head as number) >= ROLLOUT ? (s.head as number) : 0,
     view: typeof s.view === 'string' ? s.view : 'tokens',
     focused: isIndex(s.focused) ? s.focused : null,
     key: isIndex(s.key) ? s.key : null,

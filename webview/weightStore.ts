@@ -5,7 +5,8 @@
  */
 import type { AttentionTrace } from '../src/engine/trace';
 import { maxAbsDiff, meanOfHeads, recomputeLayerJs, rolloutJs } from './attentionMath';
-import { WhatIf, recomputeWeights, rolloutGpu } from './recompute';
+import { MODEL_WHAT_IF, WhatIfSettings as WhatIf, effectiveWhatIf, isModelWhatIf, layerSpan } from '../src/shared/attentionRules';
+import { recomputeWeights, rolloutGpu } from './recompute';
 
 /** Recomputed layers kept at once: the current one and a few neighbours (a 512-token layer of 12 heads is 12 MB). */
 const KEEP_LAYERS = 3;
@@ -32,17 +33,16 @@ export class WeightStore {
 
   /** The what-ifs as they act on this model (a causal switch means nothing to BERT). */
   get effective(): WhatIf {
-    return { ...this.whatIf, causal: this.whatIf.causal && this.trace.model.causal };
+    return effectiveWhatIf(this.whatIf, this.trace.model.causal);
   }
 
   /** True when the what-ifs equal the model's own computation, so its weights are the answer. */
   get atModelSettings(): boolean {
-    return this.whatIf.scale && this.whatIf.temperature === 1 && (this.whatIf.causal || !this.trace.model.causal);
+    return isModelWhatIf(this.whatIf, this.trace.model.causal);
   }
 
   private slice(a: Float32Array, layer: number, cols: number): Float32Array {
-    const size = this.trace.model.heads * this.t * cols;
-    return a.subarray(layer * size, (layer + 1) * size);
+    return a.subarray(...layerSpan(this.trace.model.heads, layer, this.t, cols));
   }
 
   /** Layer `l`'s weights [H, T, T]. */
@@ -82,7 +82,7 @@ export class WeightStore {
   /** Recomputes layer `l` on the GPU at the model's settings and compares with the model's weights. */
   check(l: number): RecomputeInfo | undefined {
     if (!this.backend) return undefined;
-    const w = this.recompute(l, { scale: true, temperature: 1, causal: this.trace.model.causal });
+    const w = this.recompute(l, effectiveWhatIf(MODEL_WHAT_IF, this.trace.model.causal));
     if (!w || !this.info) return undefined;
     this.info = { ...this.info, maxDiff: maxAbsDiff(w, this.slice(this.trace.weights, l, this.t)) };
     return this.info;

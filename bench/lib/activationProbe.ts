@@ -4,15 +4,15 @@
  * module was loaded into the extension host.
  */
 import * as path from 'path';
-import { createVscodeStub, installVscodeStub } from './vscodeStub';
+import { createVscodeStub, installVscodeStub } from '../../test/support/vscodeStub';
 
 const root = process.argv[2];
+const dynamicRequire: (id: string) => unknown = require;
 // `host`: Node modules VS Code's extension host has loaded before any extension (its proxy support
 // patches http/https), so an extension's own load does not pay for them there.
-if (process.argv[3] === 'host') for (const m of ['http', 'https', 'crypto', 'os', 'worker_threads']) require(m);
+if (process.argv[3] === 'host') for (const m of ['http', 'https', 'crypto', 'os', 'worker_threads']) dynamicRequire(m);
 const stub = createVscodeStub();
 installVscodeStub(stub);
-const dynamicRequire: (id: string) => unknown = require;
 const t0 = performance.now();
 const extension = dynamicRequire(path.join(root, 'dist', 'extension.js')) as { activate(context: unknown): unknown };
 const t1 = performance.now();

@@ -9,6 +9,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-core/dist/public/chained_ops/register_all_chained_ops';
 // tfjs-core alone has no gradients registered: training needs them.
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
+import { causalMaskData, scoreScale } from '../../src/shared/attentionRules';
 import { Prng } from './prng';
 
 export interface Gpt2Dims {
@@ -175,9 +176,7 @@ const masks = new Map<number, tf.Tensor2D>();
 function causalMask(t: number): tf.Tensor2D {
   let m = masks.get(t);
   if (!m) {
-    const data = new Float32Array(t * t);
-    for (let i = 0; i < t; i++) for (let j = i + 1; j < t; j++) data[i * t + j] = -1e9;
-    m = tf.keep(tf.tensor2d(data, [t, t]));
+    m = tf.keep(tf.tensor2d(causalMaskData(t), [t, t]));
     masks.set(t, m);
   }
   return m;
@@ -199,7 +198,7 @@ export function forwardLogits(params: Weights, d: Gpt2Dims, ids: Int32Array, bat
     const q = heads(0);
     const k = heads(1);
     const v = heads(2);
-    const scores = mm(q, swapLast(k)).mul(1 / Math.sqrt(hd)).add(mask);
+    const scores = mm(q, swapLast(k)).mul(scoreScale(hd)).add(mask);
     const att = tf.softmax(scores);
     const ctx = mm(att, v).transpose([0, 2, 1, 3]).reshape([batch * t, c]);
     const attnOut = mm(ctx, get(params, p + 'attn.c_proj.weight')).add(get(params, p + 'attn.c_proj.bias'));

@@ -92,7 +92,8 @@ export interface Encoded {
 /** Splits text into grapheme-like clusters: a base code point followed by its combining marks / joiners. */
 function clusters(text: string): Array<[number, number]> {
   const out: Array<[number, number]> = [];
-  const re = /\P{M}[\p{M}\u200d\ufe0f]*|\p{M}+/gsu;
+  // Variation selectors (U+FE0F) are marks (\p{M}) already; the joiner U+200D is not.
+  const re = /\P{M}[\p{M}\u200d]*|\p{M}+/gsu;
   let m: RegExpExecArray | null;
   while ((m = re.exec(text)) !== null) out.push([m.index, m.index + m[0].length]);
   return out;

@@ -9,6 +9,8 @@
  * For grouped-query attention, k and v are stored per query head (already repeated).
  */
 
+import { offsetOfHead } from '../shared/attentionRules';
+
 export type Architecture = 'gpt2' | 'bert' | 'llama';
 
 export interface TokenSpan {
@@ -56,7 +58,7 @@ export interface AttentionTrace {
 
 /** Offset of head (layer, head) inside a [layer][head][rows][cols] flat array. */
 export function headOffset(trace: { model: ModelInfo }, layer: number, head: number, rows: number, cols: number): number {
-  return (layer * trace.model.heads + head) * rows * cols;
+  return offsetOfHead(trace.model.heads, layer, head, rows, cols);
 }
 
 /** The softmax weights as nested arrays: attentions[layer][head][query][key] (the CLI's JSON shape). */

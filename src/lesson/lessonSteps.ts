@@ -3,7 +3,8 @@
  * each step analyses on the built-in teaching model, at which training checkpoint, and the panel state
  * it opens. No vscode here, so unit tests check every token index against the real tokenizer.
  */
-import type { LessonState, WhatIfSettings } from '../shared/protocol';
+import { MODEL_WHAT_IF } from '../shared/attentionRules';
+import type { LessonState } from '../shared/protocol';
 
 /** The walkthrough's id in package.json (`contributes.walkthroughs`). */
 export const WALKTHROUGH_ID = 'qkvLens.lesson';
@@ -24,7 +25,7 @@ export interface LessonStep {
   panel: LessonState;
 }
 
-const MODEL: WhatIfSettings = { scale: true, temperature: 1, causal: true };
+const MODEL = { ...MODEL_WHAT_IF };
 
 /** Token indices in the sentence (one per character). */
 const AT = { 来: 1, 程: 23, 序: 24, 员: 25 } as const;

@@ -4,7 +4,10 @@
  * and logged).
  */
 import type { AttentionTrace, ModelInfo, TokenSpan } from '../engine/trace';
+import { MEAN_OF_HEADS, WhatIfSettings, isAllowedTemperature } from './attentionRules';
 import { UI_STRINGS, UiStrings } from './strings';
+
+export type { WhatIfSettings } from './attentionRules';
 
 export interface StageInfo {
   step: number;
@@ -32,13 +35,6 @@ export type PanelView = (typeof PANEL_VIEWS)[number];
 /** Where the webview recomputes attention live: `auto` tries WebGL and falls back to cpu. */
 export const RECOMPUTE_BACKENDS = ['auto', 'webgl', 'cpu'] as const;
 export type RecomputeBackend = (typeof RECOMPUTE_BACKENDS)[number];
-
-/** The learner's what-ifs: √dk scaling, softmax temperature, causal mask. */
-export interface WhatIfSettings {
-  scale: boolean;
-  temperature: number;
-  causal: boolean;
-}
 
 /** A step of the guided lesson: the view to show, the query token (and key) to focus, layer, head, what-ifs. */
 export interface LessonState {
@@ -92,7 +88,7 @@ export function parseFromWebview(m: unknown): FromWebview | undefined {
     case 'selectStage':
       return isInt(m.step) ? { type: 'selectStage', step: m.step } : undefined;
     case 'focusToken':
-      return (m.index === null || isInt(m.index)) && isInt(m.layer) && isInt(m.head, -1) ? { type: 'focusToken', index: m.index, layer: m.layer, head: m.head } : undefined;
+      return (m.index === null || isInt(m.index)) && isInt(m.layer) && isInt(m.head, MEAN_OF_HEADS) ? { type: 'focusToken', index: m.index, layer: m.layer, head: m.head } : undefined;
     case 'revealToken':
       return isInt(m.index) ? { type: 'revealToken', index: m.index } : undefined;
     case 'export':
@@ -161,20 +157,16 @@ function parseStrings(v: unknown): UiStrings | undefined {
   return out as UiStrings;
 }
 
-/** Temperatures the what-if slider allows. */
-const MIN_TEMPERATURE = 0.05;
-const MAX_TEMPERATURE = 10;
-
 export function parseWhatIf(v: unknown): WhatIfSettings | undefined {
   if (!isObj(v) || typeof v.scale !== 'boolean' || typeof v.causal !== 'boolean' || !isNum(v.temperature)) return undefined;
-  if (v.temperature < MIN_TEMPERATURE || v.temperature > MAX_TEMPERATURE) return undefined;
+  if (!isAllowedTemperature(v.temperature)) return undefined;
   return { scale: v.scale, temperature: v.temperature, causal: v.causal };
 }
 
 function parseLesson(m: Obj): ToWebview | undefined {
   if (!oneOf(m.view, PANEL_VIEWS)) return undefined;
   const optional = (v: unknown, min = 0) => v === undefined || isInt(v, min);
-  if (!optional(m.token) || !optional(m.key) || !optional(m.layer) || !optional(m.head, -1)) return undefined;
+  if (!optional(m.token) || !optional(m.key) || !optional(m.layer) || !optional(m.head, MEAN_OF_HEADS)) return undefined;
   const whatIf = m.whatIf === undefined ? undefined : parseWhatIf(m.whatIf);
   if (m.whatIf !== undefined && !whatIf) return undefined;
   return {

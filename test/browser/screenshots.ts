@@ -9,8 +9,8 @@ import { defaultWasmDir, initWasmBackend } from '../../src/engine/backend';
 import { loadModelFromDir } from '../../src/engine/loadModel';
 import { runTrace } from '../../src/engine/runTrace';
 import { makeRandomGpt2, SAMPLE_ZH } from '../support/randomModel';
-import { CHROMIUM, CHROMIUM_ARGS, analysisMessage, initMessage, openHarness, zhInitMessage } from './harness';
-import { ThemeName } from './themes';
+import { CHROMIUM, CHROMIUM_ARGS, analysisMessage, initMessage, openHarness, zhInitMessage } from '../support/webviewHarness';
+import { ThemeName } from '../support/themes';
 
 const VIEWS = ['tokens', 'heads', 'matrix', 'model', 'steps'] as const;
 

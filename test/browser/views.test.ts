@@ -15,8 +15,8 @@ import { AttentionTrace, headOffset } from '../../src/engine/trace';
 import type { FromWebview } from '../../src/shared/protocol';
 import { meanOfHeads, recomputeLayerJs, rolloutJs } from '../../webview/attentionMath';
 import { RandomGpt2, SAMPLE_ZH, makeRandomGpt2 } from '../support/randomModel';
-import { CHROMIUM, CHROMIUM_ARGS, Harness, analysisMessage, initMessage, openHarness, zhInitMessage } from './harness';
-import { ThemeName } from './themes';
+import { CHROMIUM, CHROMIUM_ARGS, Harness, analysisMessage, initMessage, openHarness, zhInitMessage } from '../support/webviewHarness';
+import { ThemeName } from '../support/themes';
 
 const shots = path.resolve(__dirname, '../../test-results');
 type ExportMessage = Extract<FromWebview, { type: 'export' }>;

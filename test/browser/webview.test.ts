@@ -6,7 +6,7 @@ import { LoadedModel, loadModelFromDir } from '../../src/engine/loadModel';
 import { runTrace } from '../../src/engine/runTrace';
 import { AttentionTrace, headOffset } from '../../src/engine/trace';
 import { RandomGpt2, SAMPLE_ZH, makeRandomGpt2 } from '../support/randomModel';
-import { Harness, analysisMessage, initMessage, openHarness } from './harness';
+import { Harness, analysisMessage, initMessage, openHarness } from '../support/webviewHarness';
 
 const shots = path.resolve(__dirname, '../../test-results');
 

@@ -2,8 +2,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import type { Page } from 'playwright-core';
-import { screenshot, Workbench } from './browser';
-import { CodeServer, REPO_ROOT } from './codeServer';
+import { screenshot, Workbench } from '../support/workbench';
+import { CodeServer, REPO_ROOT } from '../support/codeServer';
 
 const RESULTS = path.join(REPO_ROOT, 'test-results', 'e2e');
 

@@ -5,8 +5,8 @@
 import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
-import { poll } from './browser';
-import { REPO_ROOT } from './codeServer';
+import { poll } from '../support/workbench';
+import { REPO_ROOT } from '../support/codeServer';
 import { useSession } from './session';
 import type { IntegrationResult } from '../integration/index';
 

@@ -7,8 +7,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import type { Frame, Page } from 'playwright-core';
 import { LESSON_SAMPLES, LESSON_STEPS } from '../../src/lesson/lessonSteps';
-import { poll, runCommand, screenshot, webviewFrame } from './browser';
-import { REPO_ROOT } from './codeServer';
+import { poll, runCommand, screenshot, webviewFrame } from '../support/workbench';
+import { REPO_ROOT } from '../support/codeServer';
 import { EXTENSION_ID, RESULTS, VSIX, useSession } from './session';
 
 /** What the panel shows, read from its DOM (the controls are webview-ui-toolkit elements with value/checked). */

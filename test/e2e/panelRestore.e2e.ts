@@ -5,7 +5,7 @@
 import * as assert from 'assert';
 import * as path from 'path';
 import type { Frame, Page } from 'playwright-core';
-import { openFile, poll, runCommand, screenshot, selectText, waitForEditorText, waitForWorkbench, webviewFrame } from './browser';
+import { openFile, poll, runCommand, screenshot, selectText, waitForEditorText, waitForWorkbench, webviewFrame } from '../support/workbench';
 import { EXTENSION_ID, RESULTS, useSession } from './session';
 
 const SENTENCE = '我来自福州,现在住在北京,是一个正值壮年的牛马程序员';

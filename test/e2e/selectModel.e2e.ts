@@ -7,8 +7,8 @@ import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
 import type { Frame, Page } from 'playwright-core';
-import { openFile, poll, runCommand, screenshot, selectText, waitForEditorText, webviewFrame } from './browser';
-import { REPO_ROOT } from './codeServer';
+import { openFile, poll, runCommand, screenshot, selectText, waitForEditorText, webviewFrame } from '../support/workbench';
+import { REPO_ROOT } from '../support/codeServer';
 import { EXTENSION_ID, RESULTS, VSIX, useSession } from './session';
 import { COMMIT, FakeHub, HubFile } from '../support/fakeHub';
 

@@ -6,9 +6,9 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import type { Browser, Page } from 'playwright-core';
-import { launchBrowser, openWorkbench, Workbench, WorkbenchOptions } from './browser';
-import { CodeServer, CodeServerOptions, REPO_ROOT } from './codeServer';
-import { startCodeServer } from './codeServer';
+import { launchBrowser, openWorkbench, Workbench, WorkbenchOptions } from '../support/workbench';
+import { CodeServer, CodeServerOptions, REPO_ROOT } from '../support/codeServer';
+import { startCodeServer } from '../support/codeServer';
 import { reportFailure } from './failureReport';
 
 export const RESULTS = path.join(REPO_ROOT, 'test-results', 'e2e');

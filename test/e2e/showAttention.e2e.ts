@@ -5,9 +5,9 @@
 import * as assert from 'assert';
 import * as path from 'path';
 import type { Frame, Page } from 'playwright-core';
-import { goTo, openFile, poll, runCommand, runFromContextMenu, screenshot, selectAll, selectText, waitForEditorText, webviewFrame, focusEditor } from './browser';
+import { goTo, openFile, poll, runCommand, runFromContextMenu, screenshot, selectAll, selectText, waitForEditorText, webviewFrame, focusEditor } from '../support/workbench';
 import { LESSON_STEPS } from '../../src/lesson/lessonSteps';
-import { Theme } from './codeServer';
+import { Theme } from '../support/codeServer';
 import { EXTENSION_ID, RESULTS, VSIX, useSession } from './session';
 
 const SENTENCE = '我来自福州,现在住在北京,是一个正值壮年的牛马程序员';

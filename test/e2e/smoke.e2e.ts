@@ -16,8 +16,8 @@ import type { Page } from 'playwright-core';
 import {
   cursorPosition, editorText, notifications, openFile, runCommand, screenshot,
   selectAll, selectRange, selectText, waitForEditorText, waitForNotification, webviewFrame,
-} from './browser';
-import { REPO_ROOT } from './codeServer';
+} from '../support/workbench';
+import { REPO_ROOT } from '../support/codeServer';
 import { useSession } from './session';
 
 const SENTENCE = '我来自福州,现在住在北京,是一个正值壮年的牛马程序员';

@@ -4,6 +4,8 @@
 // result. mocha is not bundled: it is required from the repository's node_modules at run time.
 import * as fs from 'fs';
 import * as path from 'path';
+// mocha stays outside the bundle (required from node_modules at run time); `import =` keeps its CommonJS export as it is.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
 import Mocha = require('mocha');
 
 export interface IntegrationResult {

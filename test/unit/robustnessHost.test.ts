@@ -8,7 +8,7 @@ import * as assert from 'assert';
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { Host, ROOT, activateExtension, lastAnalysis, postedTo, readyPanel, statuses, waitFor } from '../../bench/lib/hostHarness';
+import { Host, ROOT, activateExtension, lastAnalysis, postedTo, readyPanel, statuses, waitFor } from '../support/hostHarness';
 import { RandomGpt2, SAMPLE_ZH, makeRandomGpt2 } from '../support/randomModel';
 
 describe('robustness of the extension host', function () {

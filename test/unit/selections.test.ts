@@ -12,7 +12,7 @@ import { defaultWasmDir, initWasmBackend } from '../../src/engine/backend';
 import { LoadedModel, loadModelFromDir } from '../../src/engine/loadModel';
 import { runTrace } from '../../src/engine/runTrace';
 import type { TokenSpan } from '../../src/engine/trace';
-import { Host, activateExtension, lastAnalysis, readyPanel, waitFor } from '../../bench/lib/hostHarness';
+import { Host, activateExtension, lastAnalysis, readyPanel, waitFor } from '../support/hostHarness';
 import { RandomGpt2, SAMPLE_ZH, makeRandomGpt2 } from '../support/randomModel';
 
 const FIXTURES = path.resolve(__dirname, '../fixtures/hf');

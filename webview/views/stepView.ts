@@ -6,7 +6,7 @@
  * live GPU recompute) and shown with the difference.
  */
 import { format } from '../../src/shared/strings';
-import { headOffset } from '../../src/engine/trace';
+import { offsetOfHead, offsetOfRow } from '../../src/shared/attentionRules';
 import { KeyStep, QueryStep, maxAbsDiff, queryStep, weightedSum } from '../attentionMath';
 import { csvRow, exportHeader, fmt } from '../export/data';
 import { mix, palette } from '../ui/colors';
@@ -110,14 +110,15 @@ export class StepView implements View {
     const t = tokenCount(vm);
     const d = trace.model.headDim;
     const head = singleHead(vm);
-    const at = headOffset(trace, vm.layer, head, t, d);
+    const { heads } = trace.model;
+    const at = offsetOfHead(heads, vm.layer, head, t, d);
     const q = trace.q.subarray(at, at + t * d);
     const k = trace.k.subarray(at, at + t * d);
     const v = trace.v.subarray(at, at + t * d);
     const step = queryStep(q, k, v, t, d, query, vm.whatIf, vm.whatIf.causal && trace.model.causal);
     const layer = vm.store.layer(vm.layer);
-    const rowAt = (head * t + query) * t;
-    const scoresAt = headOffset(trace, vm.layer, head, t, t) + query * t;
+    const rowAt = offsetOfRow(heads, 0, head, query, t, t);
+    const scoresAt = offsetOfRow(heads, vm.layer, head, query, t, t);
     return { layer: vm.layer, head, query, step, reference: layer.subarray(rowAt, rowAt + t), modelScores: trace.scores.subarray(scoresAt, scoresAt + t), v };
   }
 
@@ -436,7 +437,7 @@ export class StepView implements View {
 function keyVector(vm: ViewModel, c: Computed, key: number): Float32Array {
   const d = c.step.headDim;
   const t = tokenCount(vm);
-  const at = headOffset(vm.analysis.trace, c.layer, c.head, t, d) + key * d;
+  const at = offsetOfRow(vm.analysis.trace.model.heads, c.layer, c.head, key, t, d);
   return vm.analysis.trace.k.subarray(at, at + d);
 }
 

@@ -6,6 +6,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 // Registers tensor.add(), .matMul()… (types and runtime) for the chained style used by every model.
 import '@tensorflow/tfjs-core/dist/public/chained_ops/register_all_chained_ops';
+import { causalMaskData, scoreScale } from '../../shared/attentionRules';
 import type { ModelConfig } from '../config';
 import { WeightStore } from '../weights';
 
@@ -106,11 +107,9 @@ export function repeatKv(x: tf.Tensor3D, groups: number): tf.Tensor3D {
   return x.expandDims(1).tile([1, groups, 1, 1]).reshape([kv * groups, t, d]);
 }
 
-/** Additive causal mask [T, T]: 0 on and below the diagonal, a large negative above it. */
+/** Additive causal mask [T, T] (src/shared/attentionRules.ts's rule). */
 export function causalMask(t: number): tf.Tensor2D {
-  const data = new Float32Array(t * t);
-  for (let i = 0; i < t; i++) for (let j = i + 1; j < t; j++) data[i * t + j] = -1e9;
-  return tf.tensor2d(data, [t, t]);
+  return tf.tensor2d(causalMaskData(t), [t, t]);
 }
 
 /**
@@ -133,7 +132,7 @@ function splitByHead(x: tf.Tensor3D): tf.Tensor2D[] {
 /** Scaled dot-product attention on [heads, T, D] tensors; captures everything and returns [T, heads*D]. */
 export function attend(q: tf.Tensor3D, k: tf.Tensor3D, v: tf.Tensor3D, causal: boolean, capture: CaptureCollector): tf.Tensor2D {
   const [heads, t, headDim] = q.shape;
-  const scale = 1 / Math.sqrt(headDim);
+  const scale = scoreScale(headDim);
   const mask = causal ? causalMask(t) : undefined;
   capture.add('q', q);
   capture.add('k', k);

@@ -1,7 +1,8 @@
 /**
  * Runs the real webview bundle (dist/webview.js + media/panel.css) in headless Chromium, outside VS Code:
  * a stub acquireVsCodeApi records what the webview posts, and tests post host messages into the page.
- * Served from 127.0.0.1 with the same CSP shape as the extension's panel.
+ * Served from 127.0.0.1 under the Content-Security-Policy the extension ships (src/panel/webviewHtml.ts's
+ * builder, with this server's origin as the webview's resource origin).
  */
 import * as fs from 'fs';
 import * as http from 'http';
@@ -10,6 +11,7 @@ import { AddressInfo } from 'net';
 import { Browser, Page, chromium } from 'playwright-core';
 import type { AttentionTrace } from '../../src/engine/trace';
 import type { Analysis, FromWebview, ToWebview } from '../../src/shared/protocol';
+import { contentSecurityPolicy } from '../../src/panel/webviewHtml';
 import { UI_STRINGS } from '../../src/shared/strings';
 import { ThemeName, themeCss } from './themes';
 
@@ -28,10 +30,10 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-function pageHtml(theme: ThemeName, nonce: string, state: unknown): string {
+function pageHtml(theme: ThemeName, nonce: string, state: unknown, origin: string): string {
   const { bodyClass, css } = themeCss(theme);
   return `<!DOCTYPE html><html lang="en"><head><meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src 'self' data: blob:; style-src 'self' 'nonce-${nonce}'; font-src 'self'; script-src 'nonce-${nonce}'">
+<meta http-equiv="Content-Security-Policy" content="${contentSecurityPolicy(origin, nonce)}">
 <meta property="csp-nonce" content="${nonce}">
 <style nonce="${nonce}">${css}</style>
 <link rel="stylesheet" href="/media/panel.css" nonce="${nonce}">
@@ -51,7 +53,7 @@ export async function openHarness(options: { theme?: ThemeName; browser?: Browse
     const url = (req.url ?? '/').split('?')[0];
     if (url === '/') {
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
-      res.end(pageHtml(theme, nonce, options.state));
+      res.end(pageHtml(theme, nonce, options.state, `http://127.0.0.1:${(server.address() as AddressInfo).port}`));
       return;
     }
     const file = path.join(root, path.normalize(url));

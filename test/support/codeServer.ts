@@ -1,10 +1,10 @@
 // Starts a real VS Code (code-server, installed by scripts/install-code-server.sh) for end-to-end
 // tests and scripts/try-it.sh: fresh user-data and extensions folders, an optional .vsix installed
 // first, user settings written, the server bound to 127.0.0.1 on a free port, and stop() that ends
-// the whole process tree. Drive it with the helpers in ./browser.ts.
+// the whole process tree. Drive it with the helpers in ./workbench.ts.
 //
 // Also runnable from the command line (scripts/try-it.sh uses this):
-//   npx tsx test/e2e/codeServer.ts --workspace DIR [--vsix FILE] [--dev DIR] [--port N] [--theme light|dark]
+//   npx tsx test/support/codeServer.ts --workspace DIR [--vsix FILE] [--dev DIR] [--port N] [--theme light|dark]
 import { ChildProcess, spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as http from 'http';
@@ -66,7 +66,7 @@ export interface CodeServer {
   stop(): Promise<void>;
 }
 
-/** Root of the repository (this file is test/e2e/codeServer.ts). */
+/** Root of the repository (this file is test/support/codeServer.ts). */
 export const REPO_ROOT = path.resolve(__dirname, '..', '..');
 
 /** Where scripts/install-code-server.sh puts code-server (override with QKV_CODE_SERVER_DIR). */
