@@ -1,0 +1,53 @@
+#!/usr/bin/env python3
+"""Writes config.json and tokenizer_config.json of the built-in model folder from its training log (run after
+train_model.py). config.json is a plain Hugging Face GPT-2 config plus a "qkv_lens" section: the checkpoints the
+panel's training-stage control offers, with the held-out loss the trainer measured at each.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from tokenizers import Tokenizer
+
+ROOT = Path(__file__).resolve().parents[3]
+LABELS = ['random init', 'very early', 'early', 'middle', 'late', 'final']
+
+
+def main() -> None:
+    p = argparse.ArgumentParser()
+    p.add_argument('--out', default=str(ROOT / 'media' / 'models' / 'teaching'))
+    a = p.parse_args()
+    out = Path(a.out)
+    log = json.loads((out / 'training-log.json').read_text())
+    r = log['recipe']
+    tok = Tokenizer.from_file(str(out / 'tokenizer.json'))
+    eos = tok.token_to_id('<|endoftext|>')
+    evals = {e['step']: e for e in log['evals']}
+    cps = log['checkpoints']
+    labels = LABELS if len(cps) == len(LABELS) else ['random init'] + [f'step {c["step"]}' for c in cps[1:-1]] + ['final']
+    checkpoints = [{'step': c['step'], 'label': labels[i], 'file': c['file'],
+                    'heldout_loss': {k: round(v, 4) for k, v in evals[c['step']]['heldout'].items()}} for i, c in enumerate(cps)]
+    config = {
+        'architectures': ['GPT2LMHeadModel'], 'model_type': 'gpt2', 'vocab_size': tok.get_vocab_size(),
+        'n_positions': r['context'], 'n_ctx': r['context'], 'n_embd': r['embd'], 'n_layer': r['layers'], 'n_head': r['heads'],
+        'n_inner': None, 'activation_function': 'gelu_new', 'resid_pdrop': 0, 'embd_pdrop': 0, 'attn_pdrop': 0,
+        'layer_norm_epsilon': 1e-5, 'initializer_range': 0.02, 'scale_attn_weights': True, 'use_cache': True,
+        'tie_word_embeddings': True, 'bos_token_id': eos, 'eos_token_id': eos, 'torch_dtype': 'float32',
+        'qkv_lens': {
+            'description': 'QKV Lens teaching model v2: a small GPT-2 trained on real code (TypeScript, JavaScript, Python), English and Chinese documentation.',
+            'held_out_sentence': '我来自福州,现在住在北京,是一个正值壮年的牛马程序员',
+            'checkpoints': checkpoints,
+        },
+    }
+    (out / 'config.json').write_text(json.dumps(config, indent=2, ensure_ascii=False) + '\n')
+    (out / 'tokenizer_config.json').write_text(json.dumps({
+        'tokenizer_class': 'GPT2TokenizerFast', 'model_max_length': r['context'], 'bos_token': '<|endoftext|>',
+        'eos_token': '<|endoftext|>', 'unk_token': '<|endoftext|>', 'add_prefix_space': False, 'clean_up_tokenization_spaces': False,
+    }, indent=2) + '\n')
+    print(json.dumps(checkpoints, indent=1, ensure_ascii=False))
+
+
+if __name__ == '__main__':
+    main()
