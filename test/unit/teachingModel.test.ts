@@ -14,14 +14,11 @@ import * as tf from '@tensorflow/tfjs-core';
 import { defaultWasmDir, initWasmBackend } from '../../src/engine/backend';
 import { LoadedModel, loadModelFromDir } from '../../src/engine/loadModel';
 import { runTrace } from '../../src/engine/runTrace';
-import { AttentionTrace, headOffset } from '../../src/engine/trace';
 import { HELD_OUT_SENTENCE } from '../../scripts/training/corpus';
 import { dimsFromConfig, loadWeights } from '../../scripts/training/checkpoint';
 import { toTensors } from '../../scripts/training/model';
 import { bitsPerByte, documentStream, gzipBitsPerByte, loadHeldoutSample, streamNll } from '../../scripts/training/heldoutText';
-import { bracketPairs } from '../../scripts/training/attentionFigures';
-import { Prng } from '../../scripts/training/prng';
-import { inductionText, inductionWords } from '../../scripts/training/inductionProbe';
+import { bracketTopTargetScores, describeTable, inductionScores, pairRatios, previousTokenScores } from '../../scripts/training/headFigures';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const DIR = path.resolve(process.env.QKV_TEACHING_DIR ?? path.join(ROOT, 'media', 'models', 'teaching'));
@@ -42,17 +39,6 @@ function checkpoints(): Checkpoint[] {
   return (readJson('config.json').qkv_lens as { checkpoints: Checkpoint[] }).checkpoints;
 }
 
-function weight(trace: AttentionTrace, l: number, h: number, i: number, j: number): number {
-  const t = trace.tokens.length;
-  return trace.weights[headOffset(trace, l, h, t, t) + i * t + j];
-}
-
-function heads(trace: AttentionTrace): Array<[number, number]> {
-  const out: Array<[number, number]> = [];
-  for (let l = 0; l < trace.model.layers; l++) for (let h = 0; h < trace.model.heads; h++) out.push([l, h]);
-  return out;
-}
-
 function dirSize(dir: string): number {
   let total = 0;
   for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
@@ -60,19 +46,6 @@ function dirSize(dir: string): number {
     total += e.isDirectory() ? dirSize(p) : fs.statSync(p).size;
   }
   return total;
-}
-
-/** Mean over heads of a per-head sum, as a printed table and the best head. */
-function bestHead(sums: Map<string, number>, n: number): { l: number; h: number; mean: number; table: string } {
-  let best = { l: -1, h: -1, mean: -1 };
-  const parts: string[] = [];
-  for (const [key, s] of sums) {
-    const [l, h] = key.split('.').map(Number);
-    const mean = s / n;
-    parts.push(`L${l}H${h} ${mean.toFixed(3)}`);
-    if (mean > best.mean) best = { l, h, mean };
-  }
-  return { ...best, table: parts.join(', ') };
 }
 
 describe('teaching model (media/models/teaching)', function () {
@@ -160,88 +133,34 @@ describe('teaching model (media/models/teaching)', function () {
   });
 
   it('has an induction head: on random common words repeated twice, the best head puts ≥ 0.4 on the token after the earlier occurrence', () => {
-    const m = model(finalFile());
-    const words = inductionWords(m.tokenizer, 400);
-    const rng = new Prng(SEED);
-    const sums = new Map<string, number>();
-    let n = 0;
-    for (let s = 0; s < 6; s++) {
-      const { text, length } = inductionText(words, 40, rng);
-      const trace = runTrace(m, text);
-      assert.strictEqual(trace.tokens.length, 2 * length, 'every word is one token');
-      for (let i = length; i < 2 * length; i++) {
-        for (const [l, h] of heads(trace)) sums.set(`${l}.${h}`, (sums.get(`${l}.${h}`) ?? 0) + weight(trace, l, h, i, i - length + 1));
-        n++;
-      }
-    }
-    const best = bestHead(sums, n);
-    console.log(`      weight on the token after the earlier occurrence (${n} queries): ${best.table}`);
-    console.log(`      induction head: layer ${best.l} head ${best.h} (${best.mean.toFixed(3)})`);
-    assert.ok(best.mean >= 0.4, `best induction head L${best.l}H${best.h}: ${best.mean}`);
+    const t = inductionScores(model(finalFile()), SEED);
+    console.log(`      weight on the token after the earlier occurrence (${t.count} queries): ${describeTable(t)}`);
+    console.log(`      induction head: layer ${t.best.layer} head ${t.best.head} (${t.best.value.toFixed(3)})`);
+    assert.ok(t.best.value >= 0.4, `best induction head: ${t.best.value}`);
   });
 
   it('has a previous-token head (mean weight on the previous token ≥ 0.5 on held-out text)', () => {
-    const m = model(finalFile());
-    const sums = new Map<string, number>();
-    let n = 0;
-    for (const d of held()) {
-      const trace = runTrace(m, d.text, { maxTokens: 256 });
-      const t = trace.tokens.length;
-      for (const [l, h] of heads(trace)) {
-        let s = 0;
-        for (let i = 1; i < t; i++) s += weight(trace, l, h, i, i - 1);
-        sums.set(`${l}.${h}`, (sums.get(`${l}.${h}`) ?? 0) + s);
-      }
-      n += t - 1;
-    }
-    const best = bestHead(sums, n);
-    console.log(`      mean weight on the previous token (${n} queries): ${best.table}`);
-    console.log(`      previous-token head: layer ${best.l} head ${best.h} (${best.mean.toFixed(3)})`);
-    assert.ok(best.mean >= 0.5, `best previous-token head L${best.l}H${best.h}: ${best.mean}`);
+    const t = previousTokenScores(model(finalFile()), held().map((d) => d.text));
+    console.log(`      mean weight on the previous token (${t.count} queries): ${describeTable(t)}`);
+    console.log(`      previous-token head: layer ${t.best.layer} head ${t.best.head} (${t.best.value.toFixed(3)})`);
+    assert.ok(t.best.value >= 0.5, `best previous-token head: ${t.best.value}`);
   });
 
   it('a head picks the matching ( as its top target for ≥ 60% of ) in held-out code', () => {
-    const m = model(finalFile());
-    const hits = new Map<string, number>();
-    let pairs = 0;
-    for (const d of held().filter((x) => x.lang.startsWith('code'))) {
-      const trace = runTrace(m, d.text);
-      const toks = trace.tokens.map((t) => t.text);
-      const t = toks.length;
-      for (const { close: i, open: j } of bracketPairs(toks)) {
-        pairs++;
-        for (const [l, h] of heads(trace)) {
-          const row = trace.weights.subarray(headOffset(trace, l, h, t, t) + i * t, headOffset(trace, l, h, t, t) + i * t + i + 1);
-          let top = 0;
-          for (let k = 1; k <= i; k++) if (row[k] > row[top]) top = k;
-          if (top === j) hits.set(`${l}.${h}`, (hits.get(`${l}.${h}`) ?? 0) + 1);
-          else if (!hits.has(`${l}.${h}`)) hits.set(`${l}.${h}`, 0);
-        }
-      }
-    }
-    assert.ok(pairs >= 100, `only ${pairs} bracket pairs in the held-out code`);
-    const best = bestHead(hits, pairs);
-    console.log(`      share of ) whose top target is the matching ( (${pairs} pairs): ${best.table}`);
-    console.log(`      bracket head: layer ${best.l} head ${best.h} (${(100 * best.mean).toFixed(1)}%)`);
-    assert.ok(best.mean >= 0.6, `best bracket head L${best.l}H${best.h}: ${best.mean}`);
+    const t = bracketTopTargetScores(model(finalFile()), held().filter((x) => x.lang.startsWith('code')).map((d) => d.text));
+    assert.ok(t.count >= 100, `only ${t.count} bracket pairs in the held-out code`);
+    console.log(`      share of ) whose top target is the matching ( (${t.count} pairs): ${describeTable(t, 2)}`);
+    console.log(`      bracket head: layer ${t.best.layer} head ${t.best.head} (${(100 * t.best.value).toFixed(1)}%)`);
+    assert.ok(t.best.value >= 0.6, `best bracket head: ${t.best.value}`);
   });
 
   it('员 gives 程序 ≥ 5× uniform in some final head, and ≤ 1.5× in every head at random init', () => {
-    const ratios = (file: string) => {
-      const trace = runTrace(model(file), HELD_OUT_SENTENCE);
-      const texts = trace.tokens.map((t) => t.text);
-      const i = texts.lastIndexOf('员');
-      const c = texts.lastIndexOf('程序');
-      assert.ok(i > 0 && c === i - 1, 'the sentence ends 程序 · 员');
-      const uniform = 1 / (i + 1);
-      const rows = heads(trace).map(([l, h]) => ({ l, h, ratio: weight(trace, l, h, i, c) / uniform }));
-      console.log(`      ${file}: 员 → 程序 as a multiple of uniform (${uniform.toFixed(4)}): ` + rows.map((r) => `L${r.l}H${r.h} ${r.ratio.toFixed(2)}`).join(', '));
-      return Math.max(...rows.map((r) => r.ratio));
-    };
-    const final = ratios(finalFile());
-    const random = ratios(checkpoints()[0].file);
-    assert.ok(final >= 5, `best final head gives ${final.toFixed(2)}× uniform`);
-    assert.ok(random <= 1.5, `a random-init head already gives ${random.toFixed(2)}× uniform`);
+    const final = pairRatios(model(finalFile()), HELD_OUT_SENTENCE, '员', '程序');
+    const random = pairRatios(model(checkpoints()[0].file), HELD_OUT_SENTENCE, '员', '程序');
+    console.log(`      员 → 程序 as a multiple of uniform (${final.uniform.toFixed(4)}), final: ${describeTable(final, 2)}`);
+    console.log(`      random init: ${describeTable(random, 2)}`);
+    assert.ok(final.best.value >= 5, `best final head gives ${final.best.value.toFixed(2)}× uniform`);
+    assert.ok(random.best.value <= 1.5, `a random-init head already gives ${random.best.value.toFixed(2)}× uniform`);
   });
 
   it('long context: held-out loss at positions 384–511 is no higher than at positions 0–127', () => {

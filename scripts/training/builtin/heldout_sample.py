@@ -22,7 +22,7 @@ def main() -> None:
     for lang, source in WHOLE.items():
         docs = [r for r in rows if r['split'] == 'held' and r['lang'] == lang and r['source'].startswith(source)
                 and r['path'].startswith(WHOLE_PATH.get(lang, ''))]
-        docs.sort(key=lambda r: (len(r['text']), r['path']))
+        docs.sort(key=lambda r: r['path'])
         size = 0
         for r in docs:
             text = r['text']
