@@ -1,9 +1,13 @@
 /**
- * Trains QKV Lens's built-in teaching model: a small GPT-2 (decoder-only, causal, multi-head) on the
+ * The FIRST built-in teaching model's trainer (v1, stop 9; the shipped model is now v2, trained by
+ * scripts/training/builtin/train.sh, which `npm run train-model` runs). Kept as the TypeScript/tfjs reference trainer
+ * that scripts/training/sweep replicates. --out is required so that it never overwrites the shipped model.
+ *
+ * Trains a small GPT-2 (decoder-only, causal, multi-head) on the
  * project's own corpus (data/corpus), with a fixed seed, on TensorFlow.js's wasm backend.
  *
- *   npm run train-model                 # writes media/models/teaching/
- *   npm run train-model -- --steps 200 --out /tmp/teaching   # a quick trial elsewhere
+ *   npm run train-model:v1 -- --out /tmp/teaching-v1
+ *   npm run train-model:v1 -- --steps 200 --out /tmp/teaching   # a quick trial
  *
  * Output (Hugging Face GPT-2 layout): config.json (with a `qkv_lens.checkpoints` list), model.safetensors
  * (final weights, F32), tokenizer.json, tokenizer_config.json, checkpoints/step-XXXX.safetensors (F16) at
@@ -70,7 +74,9 @@ async function main(): Promise<void> {
   if (arg('--pos-base')) SETTINGS.positionBase = Number(arg('--pos-base'));
   const posInit = arg('--pos-init');
   if (posInit === 'normal' || posInit === 'sinusoidal') SETTINGS.positionInit = posInit;
-  const out = path.resolve(arg('--out') ?? path.join(ROOT, 'media', 'models', 'teaching'));
+  const outArg = arg('--out');
+  if (!outArg) throw new Error('--out DIR is required (the shipped model is v2: npm run train-model)');
+  const out = path.resolve(outArg);
   setWasmPaths(path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm')) + path.sep);
   if (!(await tf.setBackend('wasm'))) throw new Error('the wasm backend did not start');
   await tf.ready();

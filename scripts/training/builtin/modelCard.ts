@@ -1,0 +1,243 @@
+/**
+ * Writes the built-in model's card (media/models/teaching/README.md) from the folder itself: config.json,
+ * training-log.json, the corpus sources (scripts/training/builtin/sources.json), and figures measured through the
+ * extension's engine with the same definitions as the model test (scripts/training/headFigures.ts).
+ * Also prints the figures as JSON (for the lesson and the closing note).
+ *
+ *   npx tsx scripts/training/builtin/modelCard.ts [modelDir]
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import * as tf from '@tensorflow/tfjs-core';
+import { defaultWasmDir, initWasmBackend } from '../../../src/engine/backend';
+import { LoadedModel, loadModelFromDir } from '../../../src/engine/loadModel';
+import { runTrace } from '../../../src/engine/runTrace';
+import { dimsFromConfig, loadWeights } from '../checkpoint';
+import { parameterCount, toTensors } from '../model';
+import { asciiChart } from '../modelCard';
+import { bitsPerByte, gzipBitsPerByte, loadHeldoutSample } from '../heldoutText';
+import { HeadScore, HeadTable, bracketTopTargetScores, inductionScores, pairRatios, previousTokenScores } from '../headFigures';
+import { HELD_OUT_SENTENCE } from '../corpus';
+
+interface Log {
+  recipe: Record<string, number | string>;
+  mix: Record<string, number>;
+  losses: Array<[number, number]>;
+  evals: Array<{ step: number; heldout: Record<string, number>; seconds: number }>;
+  seconds: number;
+}
+interface Source { package?: string; path?: string; version?: string; licence: string; use: string; held_out_whole?: string }
+
+const head = (s: HeadScore) => `L${s.layer}H${s.head}`;
+const LANG_NAME: Record<string, string> = { 'code-ts': 'TypeScript', 'code-js': 'JavaScript', 'code-py': 'Python', en: 'English', zh: 'Chinese' };
+/** Characters per token of the previous built-in model (WordPiece, 2791 tokens), as measured for issue 15. */
+const PREVIOUS_CHARS_PER_TOKEN: Record<string, number> = { code: 2.5, en: 3.4, zh: 1.0 };
+const INDUCTION_SEED = 20261204;
+
+function dirSize(dir: string): number {
+  let total = 0;
+  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, e.name);
+    if (e.name === 'README.md') continue;
+    total += e.isDirectory() ? dirSize(p) : fs.statSync(p).size;
+  }
+  return total;
+}
+
+async function main(): Promise<void> {
+  const root = path.resolve(__dirname, '..', '..', '..');
+  const dir = path.resolve(process.argv[2] ?? path.join(root, 'media', 'models', 'teaching'));
+  await initWasmBackend(defaultWasmDir(path.join(root, 'src', 'engine')));
+  const read = (f: string) => JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8')) as Record<string, unknown>;
+  const config = read('config.json');
+  const log = read('training-log.json') as unknown as Log;
+  const cps = (config.qkv_lens as { checkpoints: Array<{ step: number; label: string; file: string; heldout_loss: Record<string, number> }> }).checkpoints;
+  const dims = dimsFromConfig(config);
+  const sources = JSON.parse(fs.readFileSync(path.join(root, 'scripts', 'training', 'builtin', 'sources.json'), 'utf8')) as Record<string, Source[]>;
+  const held = loadHeldoutSample(root);
+  const code = held.filter((d) => d.lang.startsWith('code')).map((d) => d.text);
+  const previous = (JSON.parse(fs.readFileSync(path.join(root, 'data', 'corpus', 'heldout', 'previous-model.json'), 'utf8')) as { bitsPerByte: Record<string, number> }).bitsPerByte;
+
+  // Attention figures of every checkpoint.
+  const rows: string[] = [];
+  const figures: Record<string, { induction: HeadTable; previous: HeadTable; bracket: HeadTable; yuan: HeadTable & { weights: HeadScore[] } }> = {};
+  for (const c of [...cps, { step: cps[cps.length - 1].step, label: 'final (float32)', file: 'model.safetensors', heldout_loss: {} }]) {
+    const m: LoadedModel = loadModelFromDir(dir, { weightsFile: c.file, name: c.file });
+    try {
+      const f = {
+        induction: inductionScores(m, INDUCTION_SEED),
+        previous: previousTokenScores(m, held.map((d) => d.text)),
+        bracket: bracketTopTargetScores(m, code),
+        yuan: pairRatios(m, HELD_OUT_SENTENCE, '员', '程序'),
+      };
+      figures[c.file] = f;
+      const yw = f.yuan.weights.find((w) => w.layer === f.yuan.best.layer && w.head === f.yuan.best.head) as HeadScore;
+      rows.push(`| ${c.step} | ${c.label} | ${head(f.induction.best)} ${f.induction.best.value.toFixed(2)} | ${head(f.previous.best)} ${f.previous.best.value.toFixed(2)} | ${head(f.bracket.best)} ${(100 * f.bracket.best.value).toFixed(0)}% | ${head(f.yuan.best)} ${yw.value.toFixed(2)} (${f.yuan.best.value.toFixed(1)}×) |`);
+    } finally {
+      m.model.dispose();
+    }
+  }
+  const fin = figures['model.safetensors'];
+
+  // Bits per byte and characters per token on the held-out sample.
+  const m = loadModelFromDir(dir, { name: 'final' });
+  const eos = m.tokenizer.idOf('<|endoftext|>') ?? -1;
+  const weights = toTensors(dims, loadWeights(path.join(dir, 'model.safetensors'), dims));
+  const bpbRows: string[] = [];
+  const cptRows: string[] = [];
+  const bpb: Record<string, number> = {};
+  for (const lang of [...new Set(held.map((d) => d.lang))]) {
+    const docs = held.filter((d) => d.lang === lang);
+    const texts = docs.map((d) => d.text);
+    const ids = texts.map((t) => m.tokenizer.encode(t).ids);
+    bpb[lang] = bitsPerByte(weights, dims, ids, texts, eos, dims.positions);
+    const chars = texts.reduce((a, t) => a + [...t].length, 0);
+    const tokens = ids.reduce((a, x) => a + x.length, 0);
+    const bytes = texts.reduce((a, t) => a + Buffer.byteLength(t), 0);
+    bpbRows.push(`| ${LANG_NAME[lang]} | ${[...new Set(docs.map((d) => d.source))].join(', ')} | ${bytes} | **${bpb[lang].toFixed(3)}** | ${previous[lang].toFixed(3)} | ${gzipBitsPerByte(texts).toFixed(3)} |`);
+    const prev = PREVIOUS_CHARS_PER_TOKEN[lang.startsWith('code') ? 'code' : lang];
+    cptRows.push(`| ${LANG_NAME[lang]} | ${(chars / tokens).toFixed(2)} | ${prev.toFixed(1)} |`);
+  }
+  tf.dispose([...weights.values()]);
+  const sentenceTokens = runTrace(m, HELD_OUT_SENTENCE).tokens.map((t) => t.text);
+  m.model.dispose();
+
+  const params = parameterCount(dims);
+  const size = dirSize(dir);
+  const r = log.recipe;
+  const losses = log.losses.map(([step, loss]) => ({ step, loss }));
+  const sourceRows = [...sources.debian.map((s) => ({ ...s, kind: 'Debian' })), ...sources.npm.map((s) => ({ ...s, kind: 'npm' })), ...sources.project.map((s) => ({ ...s, kind: 'this project' }))]
+    .map((s) => `| ${s.package ?? s.path} | ${s.kind} | ${s.version ?? '—'} | ${LANG_NAME[{ python: 'code-py', ts: 'code-ts', js: 'code-js', en: 'en', zh: 'zh' }[s.use] ?? s.use]} | ${s.licence} | ${s.held_out_whole ? `\`${s.held_out_whole}\` held out whole` : 'every 20th document held out'} |`);
+  const stageRows = cps.map((c) => `| ${c.step} | ${c.label} | \`${c.file}\` | ${Object.entries(c.heldout_loss).map(([k, v]) => `${LANG_NAME[k]} ${v.toFixed(2)}`).join(', ')} |`);
+
+  const card = `# QKV Lens built-in teaching model (v2)
+
+A small GPT-2 that QKV Lens shows first, offline. It was trained for this project on real code (TypeScript,
+JavaScript, Python) and real English and Chinese documentation taken from Debian and npm packages, so that its heads
+do things a learner can name on the text people select in an editor: a previous-token head, an induction head
+(copying from context), a bracket head, and 员 looking back at 程序. ${cps.length} checkpoints from random initialisation to
+the end let the panel show the same text at every stage of training.
+
+Measured on the final weights, on text it never saw (figures from the engine, \`npx tsx scripts/training/builtin/modelCard.ts\`):
+- induction head **${head(fin.induction.best)}**: ${fin.induction.best.value.toFixed(2)} of its attention on the token after the earlier occurrence (random common words repeated twice);
+- previous-token head **${head(fin.previous.best)}**: ${fin.previous.best.value.toFixed(2)} on the previous token, on average over held-out text;
+- bracket head **${head(fin.bracket.best)}**: the matching \`(\` is the strongest target of ${(100 * fin.bracket.best.value).toFixed(0)}% of the \`)\` in held-out code (${fin.bracket.count} pairs);
+- 员 → 程序 in the panel's sentence: **${head(fin.yuan.best)}**, ${fin.yuan.best.value.toFixed(1)}× uniform.
+
+## Model
+
+| | |
+| --- | --- |
+| Architecture | GPT-2 (\`GPT2LMHeadModel\`): decoder-only, causal, pre-LN blocks, learned position embeddings, gelu_new, LM head tied to \`wte\` |
+| Layers × heads | ${dims.layers} × ${dims.heads} (head size ${dims.embd / dims.heads}) |
+| n_embd / n_inner | ${dims.embd} / ${4 * dims.embd} |
+| Context (n_positions) | ${dims.positions} tokens |
+| Vocabulary | ${dims.vocab} tokens (byte-level BPE) |
+| Parameters | ${params.toLocaleString('en-US')} (${(params / 1e6).toFixed(2)} M) |
+| Weights | \`model.safetensors\` float32 (${(fs.statSync(path.join(dir, 'model.safetensors')).size / 1e6).toFixed(2)} MB); checkpoints float16 |
+| Folder size | ${(size / 1e6).toFixed(2)} MB (without this README) |
+
+Tensor names are Hugging Face GPT-2's, so \`GPT2LMHeadModel.from_pretrained("media/models/teaching")\` loads it;
+\`test/unit/teachingReference.test.ts\` checks that the extension's engine gives the same attention as \`transformers\` on
+these weights to 1e-5 (fixture from \`scripts/training/builtin/reference_attention.py\`).
+
+## Tokenizer
+
+\`tokenizer.json\` is byte-level BPE as in GPT-2 (every string round-trips, there is no unknown token, and every token's
+character range is exact), ${dims.vocab} tokens, trained with Python \`tokenizers\` on the training split
+(\`scripts/training/builtin/train_tokenizer.py\`). Two choices for teaching:
+- Brackets \`( ) [ ] { }\` are always tokens of their own (a \`Split\` before GPT-2's regex), so a bracket head has one token to look at.
+- Byte-level BPE spends two merges on every Chinese character and the Chinese part of the corpus is the smallest, so every
+  CJK character seen at least 3 times is also shown to the trainer on its own: common characters are whole tokens, and
+  frequent words still merge (程序, 代码, 一个). 程序员 may not become one token, so that 员 stays a token after 程序.
+
+The panel's sentence: ${sentenceTokens.map((t) => `\`${t}\``).join(' ')} (${sentenceTokens.length} tokens).
+
+Characters per token on the held-out sample:
+
+| | this model | previous model (WordPiece, 2791 tokens) |
+| --- | --- | --- |
+${cptRows.join('\n')}
+
+## Data
+
+Built by \`scripts/training/builtin/build_corpus.py\` from pinned packages (version and sha256 in
+\`scripts/training/builtin/sources.json\`), downloaded with \`apt-get download\` and \`npm pack\`; nothing of it is committed
+except a small held-out sample (\`data/corpus/heldout/\`). The sentence “${HELD_OUT_SENTENCE}” is in no document (the
+script refuses a corpus that contains it).
+
+| source | from | version | language | licence | held out |
+| --- | --- | --- | --- | --- | --- |
+${sourceRows.join('\n')}
+
+**What the licences mean for these weights.** The weights are numbers fitted to the text, not copies of it, and the
+model is far too small to reproduce documents; the project ships them under its MIT licence with this card as the
+attribution of what they were trained on. MIT, Apache-2.0 and the PSF licence allow any use with attribution (this
+card). The Debian FAQ's licence allows copies and modified versions with its notice. Debian Reference, the New
+Maintainers' Guide and the Debian Edu manual are GPL-2+: whether weights trained on GPL text are a work based on it is
+not settled; if they were, the GPL's terms would apply to redistributing the weights. Nothing of those texts ships in the
+extension, and a build without them is one edit of \`sources.json\` away (the Chinese part would then be this project's own
+sentences and the Debian FAQ).
+
+## Training
+
+\`scripts/training/builtin/train_model.py\` (PyTorch ${''}CPU, one thread, \`nice\`d on a shared 2-core machine), seed ${r.seed}:
+${r.steps} steps of ${r.batch} windows × ${r.context} tokens, AdamW (β = 0.9, 0.98; weight decay ${r.wd} on matrices),
+learning rate warm-up over ${r.warmup} steps to ${r.lr}, cosine decay to a tenth; gradients clipped to norm 1; no dropout;
+Hugging Face's GPT-2 initialisation. Time: ${Math.round(log.seconds / 60)} minutes.
+
+Each batch row is one of:
+- **real text** (${Math.round(100 * (1 - Number(r.induction) - Number(r.brackets)))}%): a random ${r.context}-token span of one language's training stream
+  (documents separated by \`<|endoftext|>\`), the language drawn with weights ${Object.entries(log.mix).map(([k, v]) => `${LANG_NAME[k]} ${v}`).join(', ')};
+- **induction rows** (${Math.round(100 * Number(r.induction))}%): spans of 6–64 random frequent tokens, each followed by an exact repeat: only a head that
+  finds the earlier occurrence and copies the token after it predicts the repeat;
+- **bracket rows** (${Math.round(100 * Number(r.brackets))}%): nested \`(\`, \`[\`, \`{\` with frequent code tokens between: only the partner tells which closing bracket comes.
+
+The figures in this card are on real held-out text only (and on freshly drawn random words for the induction head).
+
+Training loss (mean over 10 steps; all row kinds):
+
+\`\`\`
+${asciiChart(losses)}
+\`\`\`
+
+## Checkpoints
+
+The panel's training-stage control switches among these on the same text. Held-out loss in nats per token on the
+first ${4 * dims.positions} held-out tokens of each language, as the trainer measured it.
+
+| step | stage | file | held-out loss |
+| --- | --- | --- | --- |
+${stageRows.join('\n')}
+
+## Held-out bits per byte
+
+On \`data/corpus/heldout/sample.jsonl\` (whole files of the packages held out: never trained on, nor seen by the tokenizer
+trainer), with the same bytes for the previous built-in model (\`data/corpus/heldout/previous-model.json\`; its tokenizer
+dropped whitespace and unknown characters, which flatters it) and for \`gzip -9\`:
+
+| language | source | bytes | this model | previous model | gzip -9 |
+| --- | --- | --- | --- | --- | --- |
+${bpbRows.join('\n')}
+
+## Attention, measured
+
+Best head in each column (layer L, head H, both from 0), as \`test/unit/teachingModel.test.ts\` defines them:
+induction = mean weight on the token after the earlier occurrence, over the second half of 6 texts of 40 random common
+words repeated (seed ${INDUCTION_SEED} here; the test draws new words every run); previous token = mean weight on the previous
+token over the held-out sample; brackets = share of \`)\` in held-out code whose strongest key is the \`(\` it closes;
+员 → 程序 = weight in the panel's sentence (multiple of uniform).
+
+| step | stage | induction | previous token | brackets | 员 → 程序 |
+| --- | --- | --- | --- | --- | --- |
+${rows.join('\n')}
+`;
+  fs.writeFileSync(path.join(dir, 'README.md'), card);
+  const summary = Object.fromEntries(Object.entries(figures).map(([k, f]) => [k, {
+    induction: f.induction.best, previous: f.previous.best, bracket: f.bracket.best, yuan: f.yuan.best,
+    yuanWeights: f.yuan.weights, previousAll: f.previous.scores, inductionAll: f.induction.scores, bracketAll: f.bracket.scores,
+  }]));
+  console.log(JSON.stringify({ bitsPerByte: bpb, figures: summary }, null, 1));
+}
+
+void main();

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Rebuilds the built-in teaching model from scratch (npm run train-model): the corpus from pinned packages, the
+# tokenizer, the training run (about 1.5 hours on a 2-core machine), config.json, the model card, and the
+# transformers reference fixture. Extra arguments go to train_model.py (e.g. --steps 40 --out /tmp/trial for a trial;
+# a trial folder gets only what the trainer writes plus config.json).
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)"
+cd "$ROOT"
+HERE=scripts/training/builtin
+if [ ! -x .venv/bin/python ]; then
+  python3 -m venv .venv
+  .venv/bin/pip install --index-url file:///opt/pypi/simple --extra-index-url file:///opt/pypi-more/simple \
+    --find-links /opt/wheels -r scripts/requirements-fixtures.txt
+fi
+OUT=media/models/teaching
+for ((i = 1; i <= $#; i++)); do
+  if [ "${!i}" = "--out" ]; then j=$((i + 1)); OUT="${!j}"; fi
+done
+.venv/bin/python $HERE/build_corpus.py
+.venv/bin/python $HERE/train_tokenizer.py --out "$OUT"
+rm -rf "$OUT/checkpoints"
+.venv/bin/python $HERE/train_model.py "$@"
+.venv/bin/python $HERE/finalize.py --out "$OUT"
+.venv/bin/python $HERE/heldout_sample.py
+npx tsx $HERE/modelCard.ts "$OUT"
+if [ "$OUT" = media/models/teaching ]; then .venv/bin/python $HERE/reference_attention.py; fi
