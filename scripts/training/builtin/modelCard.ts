@@ -184,14 +184,17 @@ sentences and the Debian FAQ).
 \`scripts/training/builtin/train_model.py\` (PyTorch ${''}CPU, one thread, \`nice\`d on a shared 2-core machine), seed ${r.seed}:
 ${r.steps} steps of ${r.batch} windows × ${r.context} tokens, AdamW (β = 0.9, 0.98; weight decay ${r.wd} on matrices),
 learning rate warm-up over ${r.warmup} steps to ${r.lr}, cosine decay to a tenth; gradients clipped to norm 1; no dropout;
-Hugging Face's GPT-2 initialisation. Time: ${Math.round(log.seconds / 60)} minutes.
+Hugging Face's GPT-2 initialisation, except that the learned position embeddings start as the Transformer's sinusoids
+(amplitude ${r.pos_scale}; a linear map of a position's sines and cosines can turn it into a fixed offset, so a head can
+learn "one token back" for all positions at once). Time: ${Math.round(log.seconds / 60)} minutes.
 
 Each batch row is one of:
-- **real text** (${Math.round(100 * (1 - Number(r.induction) - Number(r.brackets)))}%): a random ${r.context}-token span of one language's training stream
+- **real text** (${Math.round(100 * (1 - Number(r.induction) - Number(r.brackets) - Number(r.copy_back)))}%): a random ${r.context}-token span of one language's training stream
   (documents separated by \`<|endoftext|>\`), the language drawn with weights ${Object.entries(log.mix).map(([k, v]) => `${LANG_NAME[k]} ${v}`).join(', ')};
 - **induction rows** (${Math.round(100 * Number(r.induction))}%): spans of 6–64 random frequent tokens, each followed by an exact repeat: only a head that
   finds the earlier occurrence and copies the token after it predicts the repeat;
-- **bracket rows** (${Math.round(100 * Number(r.brackets))}%): nested \`(\`, \`[\`, \`{\` with frequent code tokens between: only the partner tells which closing bracket comes.
+- **bracket rows** (${Math.round(100 * Number(r.brackets))}%): nested \`(\`, \`[\`, \`{\` with frequent code tokens between: only the partner tells which closing bracket comes;
+- **copy-back rows** (${Math.round(100 * Number(r.copy_back))}%): frequent tokens where each repeats the one two places back with probability 0.7: only the previous position predicts those.
 
 The figures in this card are on real held-out text only (and on freshly drawn random words for the induction head).
 

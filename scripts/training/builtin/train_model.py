@@ -53,6 +53,8 @@ def parse() -> argparse.Namespace:
     p.add_argument('--wd', type=float, default=0.01)
     p.add_argument('--induction', type=float, default=0.25, help='fraction of rows that are induction rows')
     p.add_argument('--brackets', type=float, default=0.1, help='fraction of rows that are bracket rows')
+    p.add_argument('--copy-back', type=float, default=0.05, help='fraction of rows where each token repeats the one two back with p 0.7')
+    p.add_argument('--pos-scale', type=float, default=0.1, help='amplitude of the sinusoidal start of the learned position embeddings')
     p.add_argument('--every', type=int, default=200)
     return p.parse_args()
 
@@ -120,12 +122,20 @@ def main() -> None:
                 seq.append(rng.choice(fillers))
         return seq[:t + 1]
 
+    def copy_back_row() -> list[int]:
+        seq = [rng.choice(frequent), rng.choice(frequent)]
+        while len(seq) < t + 1:
+            seq.append(seq[-2] if rng.random() < 0.7 else rng.choice(frequent))
+        return seq
+
     def row() -> list[int]:
         r = rng.random()
         if r < a.induction:
             return induction_row()
         if r < a.induction + a.brackets:
             return bracket_row()
+        if r < a.induction + a.brackets + a.copy_back:
+            return copy_back_row()
         return text_row()
 
     cfg = GPT2Config(vocab_size=vocab, n_positions=t, n_embd=a.embd, n_layer=a.layers, n_head=a.heads,
@@ -133,6 +143,17 @@ def main() -> None:
                      layer_norm_epsilon=1e-5, tie_word_embeddings=True, bos_token_id=eos, eos_token_id=eos)
     cfg._attn_implementation = 'sdpa'
     model = GPT2LMHeadModel(cfg)
+    # Learned position embeddings start as the Transformer's sinusoids (as the v1 trainer found): a linear map of
+    # sin/cos of a position can turn it into any fixed offset, so a head can learn "one token back" for every
+    # position at once instead of position by position from random vectors.
+    with torch.no_grad():
+        pos = torch.arange(t).float()[:, None]
+        i = torch.arange(0, a.embd, 2).float()[None]
+        angle = pos / (10000 ** (i / a.embd))
+        w = torch.zeros(t, a.embd)
+        w[:, 0::2] = torch.sin(angle)
+        w[:, 1::2] = torch.cos(angle)
+        model.transformer.wpe.weight.copy_(w * a.pos_scale)
     decay = [p for n, p in model.named_parameters() if p.dim() >= 2 and 'wpe' not in n]
     no_decay = [p for n, p in model.named_parameters() if not (p.dim() >= 2 and 'wpe' not in n)]
     opt = torch.optim.AdamW([{'params': decay, 'weight_decay': a.wd}, {'params': no_decay, 'weight_decay': 0.0}],
