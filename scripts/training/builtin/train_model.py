@@ -39,8 +39,8 @@ MIX = {'code-ts': 0.25, 'code-js': 0.1, 'code-py': 0.22, 'en': 0.25, 'zh': 0.18}
 def parse() -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument('--out', default=str(ROOT / 'media' / 'models' / 'teaching'))
-    p.add_argument('--steps', type=int, default=1600)
-    p.add_argument('--checkpoints', default='0,16,50,160,500,1600')
+    p.add_argument('--steps', type=int, default=1000)
+    p.add_argument('--checkpoints', default='0,10,32,100,320,1000')
     p.add_argument('--seed', type=int, default=1234)
     p.add_argument('--threads', type=int, default=1)
     p.add_argument('--batch', type=int, default=8)
@@ -48,14 +48,14 @@ def parse() -> argparse.Namespace:
     p.add_argument('--layers', type=int, default=4)
     p.add_argument('--heads', type=int, default=4)
     p.add_argument('--embd', type=int, default=128)
-    p.add_argument('--lr', type=float, default=3e-3)
-    p.add_argument('--warmup', type=int, default=60)
+    p.add_argument('--lr', type=float, default=4e-3)
+    p.add_argument('--warmup', type=int, default=50)
     p.add_argument('--wd', type=float, default=0.01)
     p.add_argument('--induction', type=float, default=0.25, help='fraction of rows that are induction rows')
     p.add_argument('--brackets', type=float, default=0.1, help='fraction of rows that are bracket rows')
     p.add_argument('--copy-back', type=float, default=0.05, help='fraction of rows where each token repeats the one two back with p 0.7')
     p.add_argument('--pos-scale', type=float, default=0.1, help='amplitude of the sinusoidal start of the learned position embeddings')
-    p.add_argument('--every', type=int, default=200)
+    p.add_argument('--every', type=int, default=250)
     return p.parse_args()
 
 
