@@ -27,7 +27,9 @@ def main() -> None:
     evals = {e['step']: e for e in log['evals']}
     cps = log['checkpoints']
     labels = LABELS if len(cps) == len(LABELS) else ['random init'] + [f'step {c["step"]}' for c in cps[1:-1]] + ['final']
+    # "loss" (what the panel's stage picker shows) is the held-out loss averaged over the languages.
     checkpoints = [{'step': c['step'], 'label': labels[i], 'file': c['file'],
+                    'loss': round(sum(evals[c['step']]['heldout'].values()) / len(evals[c['step']]['heldout']), 4),
                     'heldout_loss': {k: round(v, 4) for k, v in evals[c['step']]['heldout'].items()}} for i, c in enumerate(cps)]
     config = {
         'architectures': ['GPT2LMHeadModel'], 'model_type': 'gpt2', 'vocab_size': tok.get_vocab_size(),
