@@ -21,6 +21,7 @@ import { HELD_OUT_SENTENCE } from '../corpus';
 
 interface Log {
   recipe: Record<string, number | string>;
+  phases?: Array<{ from: number; recipe: Record<string, number | string> }>;
   mix: Record<string, number>;
   losses: Array<[number, number]>;
   evals: Array<{ step: number; heldout: Record<string, number>; seconds: number }>;
@@ -33,6 +34,16 @@ const LANG_NAME: Record<string, string> = { 'code-ts': 'TypeScript', 'code-js': 
 /** Characters per token of the previous built-in model (WordPiece, 2791 tokens), as measured for issue 15. */
 const PREVIOUS_CHARS_PER_TOKEN: Record<string, number> = { code: 2.5, en: 3.4, zh: 1.0 };
 const INDUCTION_SEED = 20261204;
+
+/** The run's earlier phases (a run continued from a checkpoint with another row mix), in words. */
+function phaseText(log: Log): string {
+  const phases = log.phases ?? [];
+  if (phases.length < 2) return '';
+  const pct = (x: number | string) => `${Math.round(100 * Number(x))}%`;
+  return phases.slice(0, -1).map((p, i) => `Steps ${p.from}–${phases[i + 1].from} used ${pct(p.recipe.induction)} induction, ${pct(p.recipe.brackets)} bracket and ${pct(p.recipe.copy_back)} copy-back rows; ` +
+    `the run then continued from the step-${phases[i + 1].from} checkpoint (fresh optimiser, 20-step re-warm-up, same learning-rate schedule) with the mix above: ` +
+    `at step ${phases[i + 1].from} no head had formed yet, and the machine's time allowed ${Number(log.recipe.steps)} steps in all.\n\n`).join('');
+}
 
 function dirSize(dir: string): number {
   let total = 0;
@@ -196,7 +207,7 @@ Each batch row is one of:
 - **bracket rows** (${Math.round(100 * Number(r.brackets))}%): nested \`(\`, \`[\`, \`{\` with frequent code tokens between: only the partner tells which closing bracket comes;
 - **copy-back rows** (${Math.round(100 * Number(r.copy_back))}%): frequent tokens where each repeats the one two places back with probability 0.7: only the previous position predicts those.
 
-The figures in this card are on real held-out text only (and on freshly drawn random words for the induction head).
+${phaseText(log)}The figures in this card are on real held-out text only (and on freshly drawn random words for the induction head).
 
 Training loss (mean over 10 steps; all row kinds):
 

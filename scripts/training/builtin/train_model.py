@@ -56,6 +56,8 @@ def parse() -> argparse.Namespace:
     p.add_argument('--copy-back', type=float, default=0.05, help='fraction of rows where each token repeats the one two back with p 0.7')
     p.add_argument('--pos-scale', type=float, default=0.1, help='amplitude of the sinusoidal start of the learned position embeddings')
     p.add_argument('--every', type=int, default=250)
+    p.add_argument('--resume-step', type=int, default=0,
+                   help='continue the run in --out from its checkpoint at this step (weights from the checkpoint, fresh optimiser with a short warm-up, same schedule), with the row mix given now')
     return p.parse_args()
 
 
@@ -206,9 +208,26 @@ def main() -> None:
 
     marks = sorted({int(x) for x in a.checkpoints.split(',')})
     log: dict = {'recipe': vars(a), 'mix': MIX, 'losses': [], 'evals': [], 'checkpoints': []}
+    first = 0
+    if a.resume_step:
+        from safetensors.torch import load_file
+        state = {k: v.float() for k, v in load_file(str(out / f'checkpoints/step-{a.resume_step:04d}.safetensors')).items()}
+        missing, unexpected = model.load_state_dict(state, strict=False)
+        assert not unexpected and all(k == 'lm_head.weight' or k.endswith('attn.bias') for k in missing), (missing, unexpected)
+        model.tie_weights()
+        old = json.loads((out / 'training-log.json').read_text())
+        log['phases'] = old.get('phases', [{'from': 0, 'recipe': old['recipe']}]) + [{'from': a.resume_step, 'recipe': vars(a)}]
+        log['losses'] = [x for x in old['losses'] if x[0] <= a.resume_step]
+        log['evals'] = [x for x in old['evals'] if x['step'] <= a.resume_step]
+        log['checkpoints'] = [x for x in old['checkpoints'] if x['step'] <= a.resume_step]
+        first = a.resume_step + 1
+        base_lr = lr_at
+
+        def lr_at(step: int) -> float:  # noqa: F811 - the same schedule, re-warmed over 20 steps for the fresh optimiser
+            return base_lr(step) * min(1.0, (step - a.resume_step) / 20)
     started = time.time()
     losses: list[float] = []
-    for step in range(a.steps + 1):
+    for step in range(first, a.steps + 1):
         if step in marks or step % a.every == 0 or step == a.steps:
             model.eval()
             h = heldout()
