@@ -3,7 +3,7 @@
  * the what-ifs are at the model's settings, else a live recompute from Q and K on the GPU. Also the
  * aggregates (mean of heads, rollout), and the check that the GPU recompute equals the model.
  */
-import type { AttentionTrace } from '../src/engine/trace';
+import type { AttentionTrace } from '../src/shared/trace';
 import { maxAbsDiff, meanOfHeads, recomputeLayerJs, rolloutJs } from './attentionMath';
 import { WhatIf, recomputeWeights, rolloutGpu } from './recompute';
 

@@ -3,7 +3,7 @@
  * the panel), every other token's background shows how much the focused token attends to it.
  */
 import * as vscode from 'vscode';
-import { AttentionTrace, attentionRow } from '../engine/trace';
+import { AttentionTrace, attentionRow } from '../shared/trace';
 
 /** Eight strengths are enough to read and keep the number of decoration types fixed. */
 const LEVELS = 8;

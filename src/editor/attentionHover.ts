@@ -1,6 +1,6 @@
 /** An editor hover on an analysed token: its most-attended tokens with their weights. */
 import * as vscode from 'vscode';
-import { attentionRow } from '../engine/trace';
+import { attentionRow } from '../shared/trace';
 import { DecorationTarget, tokenAtOffset } from './attentionDecorations';
 
 export interface HoverSource {

@@ -3,7 +3,7 @@
  * and validate every message they receive with the parse functions below (anything else is dropped
  * and logged).
  */
-import type { AttentionTrace, ModelInfo, TokenSpan } from '../engine/trace';
+import type { AttentionTrace, ModelInfo, TokenSpan } from './trace';
 import { UI_STRINGS, UiStrings } from './strings';
 
 export interface StageInfo {

@@ -102,3 +102,15 @@ export function zhInitMessage(): ToWebview {
   for (const key of Object.keys(strings)) strings[key] = bundle[strings[key]] ?? strings[key];
   return { type: 'init', strings: strings as unknown as typeof UI_STRINGS, locale: 'zh-cn' };
 }
+
+/** Picks a value in one of the panel's dropdowns (#layer, #head, #stage) as a person's choice does: a change event. */
+export async function setDropdown(h: Harness, id: string, value: string): Promise<void> {
+  await h.page.evaluate(
+    ([id, value]) => {
+      const el = document.getElementById(id) as HTMLElement & { value: string };
+      el.value = value;
+      el.dispatchEvent(new Event('change'));
+    },
+    [id, value],
+  );
+}

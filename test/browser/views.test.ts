@@ -15,23 +15,12 @@ import { AttentionTrace, headOffset } from '../../src/engine/trace';
 import type { FromWebview } from '../../src/shared/protocol';
 import { meanOfHeads, recomputeLayerJs, rolloutJs } from '../../webview/attentionMath';
 import { RandomGpt2, SAMPLE_ZH, makeRandomGpt2 } from '../support/randomModel';
-import { CHROMIUM, CHROMIUM_ARGS, Harness, analysisMessage, initMessage, openHarness, zhInitMessage } from './harness';
+import { CHROMIUM, CHROMIUM_ARGS, Harness, analysisMessage, initMessage, openHarness, setDropdown, zhInitMessage } from './harness';
 import { ThemeName } from './themes';
 
 const shots = path.resolve(__dirname, '../../test-results');
 type ExportMessage = Extract<FromWebview, { type: 'export' }>;
 const VIEWS = ['tokens', 'heads', 'matrix', 'model', 'steps'] as const;
-
-async function setDropdown(h: Harness, id: string, value: string): Promise<void> {
-  await h.page.evaluate(
-    ([id, value]) => {
-      const el = document.getElementById(id) as HTMLElement & { value: string };
-      el.value = value;
-      el.dispatchEvent(new Event('change'));
-    },
-    [id, value],
-  );
-}
 
 async function exported(h: Harness, kind: 'png' | 'svg' | 'csv' | 'json'): Promise<ExportMessage> {
   const before = (await h.posted()).filter((m) => m.type === 'export').length;

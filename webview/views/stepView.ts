@@ -6,7 +6,7 @@
  * live GPU recompute) and shown with the difference.
  */
 import { format } from '../../src/shared/strings';
-import { headOffset } from '../../src/engine/trace';
+import { headOffset } from '../../src/shared/trace';
 import { KeyStep, QueryStep, maxAbsDiff, queryStep, weightedSum } from '../attentionMath';
 import { csvRow, exportHeader, fmt } from '../export/data';
 import { mix, palette } from '../ui/colors';
