@@ -6,7 +6,6 @@
  * GPU recompute, shown in the footer), a live recompute otherwise.
  */
 import type { ExportFormat } from '../src/shared/protocol';
-import { traceBytes } from '../src/shared/trace';
 import { Analysis, LessonState, RecomputeBackend, parseToWebview } from '../src/shared/protocol';
 import { UI_STRINGS, format } from '../src/shared/strings';
 import { Controls } from './controls';
@@ -15,7 +14,7 @@ import { DEFAULT_WHAT_IF, initRecomputeBackend } from './recompute';
 import { palette, watchTheme } from './ui/colors';
 import { tabs } from './ui/toolkit';
 import { hideTooltip } from './ui/tooltip';
-import { VIEW_IDS, ViewId } from './viewModel';
+import { VIEW_IDS, ViewId, ViewModel, canDraw, neededNow, singleHead, weightRow } from './viewModel';
 import { HeadView } from './views/headView';
 import { MatrixView } from './views/matrixView';
 import { ModelView } from './views/modelView';
@@ -23,7 +22,8 @@ import { StepView } from './views/stepView';
 import { TokensView } from './views/tokensView';
 import { View, ViewActions } from './views/view';
 import { loadState, post, saveState } from './vscodeApi';
-import { PanelStore, StoreField } from './panelStore';
+import { NO_GPU, PanelStore, StoreField } from './panelStore';
+import { TraceData, Want } from './traceData';
 
 const app = document.getElementById('app') as HTMLElement;
 const saved = loadState();
@@ -115,20 +115,61 @@ function persist(): void {
   }, 150);
 }
 
-/** The editor paints and hovers what the panel shows: told on every change of layer, head or focused token. */
+/** Everything the panel shows is computed and the backend is settled: views may draw. */
+function drawable(vm: ViewModel): boolean {
+  return (vm.store.gpu !== undefined || vm.store.noGpu) && canDraw(vm);
+}
+
+/**
+ * The editor paints and hovers what the panel shows: told on every change of layer, head or focused
+ * token, with the focused row as computed here (until it can be, the host paints the model's own).
+ */
 function tellHost(): void {
   const vm = store.vm;
   if (!vm) return;
-  // The editor knows heads and their mean, not rollout (sent as the mean).
-  post({ type: 'focusToken', index: vm.focused, layer: vm.layer, head: vm.head >= 0 ? vm.head : -1 });
+  const row = vm.focused !== null && drawable(vm) ? weightRow(vm, vm.focused).slice() : undefined;
+  // Rollout needs the panel's row; without one the host paints the mean of heads.
+  post({ type: 'focusToken', index: vm.focused, layer: vm.layer, head: row || vm.head >= -1 ? vm.head : -1, ...(row ? { row } : {}) });
 }
+
+/** The visible layer's arrays first, then the check against the model, then every other layer in the background. */
+function fetchWhatIsShown(): void {
+  const vm = store.vm;
+  if (!vm || vm.data.error) return;
+  const now = neededNow(vm);
+  const t = vm.data.tokens;
+  // The model's own weights, only to check the GPU against (one head past 256 tokens: 4 MiB at 1024).
+  const check: Want[] = store.backend && store.backend !== NO_GPU ? [{ layer: vm.layer, parts: ['weights'], ...(t > CHECK_ALL_HEADS_UP_TO ? { head: singleHead(vm) } : {}) }] : [];
+  const layers = vm.analysis.trace.model.layers;
+  const rest: Want[] = [];
+  for (let d = 1; d < layers; d++) for (const l of [vm.layer + d, vm.layer - d]) if (l >= 0 && l < layers) rest.push({ layer: l, parts: ['q', 'k'] });
+  vm.data.want([...now, ...check, ...rest]);
+}
+
+/** Past this many tokens the check compares one head (the model's weights of a whole layer would be 48 MiB at 1024). */
+const CHECK_ALL_HEADS_UP_TO = 256;
+/** A difference from the model above this shows in the three decimals the panel prints: q and k then travel as float32. */
+const VISIBLE_DIFFERENCE = 5e-4;
+/** A layer's q and k (float32) above this travel as float16: smaller ones cost little either way. */
+const F16_ABOVE_BYTES = 2 ** 20;
+/** True while the panel shows "fetching" instead of the view (what it shows has not all arrived). */
+let waiting = false;
 
 store.subscribe(({ fields, origin }) => {
   const vm = store.vm;
   const has = (...names: StoreField[]) => names.some((n) => fields.has(n));
   if (vm) {
+    if (has('analysis', 'view', 'layer', 'head', 'backend', 'weights')) fetchWhatIsShown();
     if (has('analysis', 'strings')) renderAll();
-    else {
+    else if (has('data', 'backend')) {
+      // More arrived: draw what was waiting for it (and let the editor paint the panel's numbers).
+      if (waiting && drawable(vm)) {
+        renderView();
+        controls.update(vm);
+        tellHost();
+      }
+      scheduleCheck();
+    } else {
       if (has('view')) {
         hideTooltip();
         tabBar?.select(vm.view);
@@ -138,10 +179,10 @@ store.subscribe(({ fields, origin }) => {
         if (origin !== 'controls' && has('layer', 'head', 'whatIf')) controls.render(vm);
         else controls.update(vm);
         renderCheck();
-      } else if (has('focused', 'key')) views[vm.view].paintFocus(vm);
+      } else if (has('focused', 'key') && !waiting) views[vm.view].paintFocus(vm);
     }
     if (has('layer', 'weights')) scheduleCheck();
-    if (has('analysis', 'layer', 'head', 'focused')) tellHost();
+    if (has('analysis', 'layer', 'head', 'focused', 'weights')) tellHost();
   }
   if (has('view', 'layer', 'head', 'focused', 'key', 'whatIf', 'shownHeads')) persist();
 });
@@ -175,14 +216,25 @@ function renderTabs(): void {
   tabsHost.replaceChildren(tabBar.element, controls.exports);
 }
 
+const fetching = el('p', 'empty fetching');
+fetching.setAttribute('aria-busy', 'true');
+
 function renderView(): void {
   const vm = store.vm;
   if (!vm) return;
+  waiting = !drawable(vm);
+  document.body.dataset.view = vm.view;
+  if (waiting) {
+    // Nothing is drawn from data that has not arrived; the view appears as soon as it has.
+    fetching.textContent = vm.data.error ? `${vm.strings.error}: ${vm.data.error}` : format(vm.strings.fetchingLayers, neededNow(vm).filter((w) => !vm.data.hasAll(w)).length);
+    panel.replaceChildren(fetching);
+    return;
+  }
   const view = views[vm.view];
   if (panel.firstElementChild !== view.element) panel.replaceChildren(view.element);
   panel.setAttribute('aria-labelledby', `tab-${vm.view}`);
-  document.body.dataset.view = vm.view;
   view.render(vm);
+  document.body.dataset.fetchedBytes = String(vm.data.bytes);
 }
 
 function renderFooter(): void {
@@ -200,9 +252,11 @@ function renderCheck(): void {
     check.textContent = store.backend ? '' : strings.recomputeUnavailable;
     return;
   }
-  const diff = vm.store.atModelSettings && info.maxDiff !== undefined ? ` · ${format(strings.recomputeCheck, info.maxDiff.toExponential(1))}` : '';
+  const shown = vm.store.atModelSettings && info.maxDiff !== undefined && info.checked?.layer === vm.layer;
+  const diff = shown ? ` · ${format(strings.recomputeCheck, (info.maxDiff as number).toExponential(1))}` : '';
   check.textContent = `${format(strings.recomputeBackend, info.backend)} (${info.ms.toFixed(1)} ms)${diff}`;
-  document.body.dataset.recomputeMaxDiff = vm.store.atModelSettings && info.maxDiff !== undefined ? String(info.maxDiff) : '';
+  document.body.dataset.recomputeMaxDiff = shown ? String(info.maxDiff) : '';
+  document.body.dataset.precision = vm.data.precision;
 }
 
 let checkTimer: ReturnType<typeof setTimeout> | undefined;
@@ -212,8 +266,16 @@ function scheduleCheck(): void {
   checkTimer = setTimeout(() => {
     checkTimer = undefined;
     const vm = store.vm;
-    if (!vm || !store.backend || !vm.store.atModelSettings) return;
-    vm.store.check(vm.layer);
+    if (!vm || !drawable(vm) || !vm.store.atModelSettings) return;
+    const head = vm.data.tokens > CHECK_ALL_HEADS_UP_TO ? singleHead(vm) : undefined;
+    const info = vm.store.check(vm.layer, head);
+    if (info?.maxDiff !== undefined && info.maxDiff > VISIBLE_DIFFERENCE && vm.data.precision === 'f16') {
+      // float16 q and k moved a weight by a visible amount: fetch them again as float32 and recompute.
+      log(`layer ${vm.layer}: float16 q, k differ from the model by ${info.maxDiff.toExponential(1)}; fetching float32`);
+      vm.data.raisePrecision();
+      store.update({ arrived: 'weights' });
+      return;
+    }
     renderCheck();
   }, 30);
 }
@@ -261,6 +323,8 @@ function startRecompute(preference: RecomputeBackend): void {
     })
     .catch((err: Error) => {
       log(`no tfjs backend for live recompute: ${err.message}`);
+      document.body.dataset.recomputeBackend = NO_GPU;
+      store.update({ backend: NO_GPU });
       renderCheck();
     });
 }
@@ -284,14 +348,22 @@ async function doExport(kind: ExportFormat): Promise<void> {
   }
 }
 
-/** Tells the host (its log) how long a trace took to arrive (host clock), to be checked and drawn, and painted. */
-function reportArrival(analysis: Analysis, sentAt: number | undefined, arrived: number, received: number, renderStart: number): void {
-  const mib = traceBytes(analysis.trace) / 2 ** 20;
-  const drawn = performance.now();
-  requestAnimationFrame(() => setTimeout(() => {
-    const transfer = sentAt !== undefined ? `arrived ${arrived - sentAt} ms after it was posted, ` : '';
-    post({ type: 'log', level: 'info', message: `analysis ${analysis.requestId} (${mib.toFixed(1)} MiB): ${transfer}checked in ${(renderStart - received).toFixed(0)} ms, drawn in ${(drawn - renderStart).toFixed(0)} ms, painted ${(performance.now() - received).toFixed(0)} ms after it arrived` });
-  }, 0));
+/**
+ * Tells the host (its log), once the first view is drawn, how long the analysis took to arrive (host
+ * clock), how many bytes were fetched before that paint, and when it was painted.
+ */
+function reportFirstPaint(analysis: Analysis, sentAt: number | undefined, arrived: number, received: number): void {
+  const transfer = sentAt !== undefined ? `arrived ${arrived - sentAt} ms after it was posted, ` : '';
+  const unsubscribe = store.subscribe(() => {
+    const vm = store.vm;
+    if (store.analysis !== analysis) return unsubscribe();
+    if (!vm || waiting) return;
+    unsubscribe();
+    const bytes = vm.data.bytes;
+    requestAnimationFrame(() => setTimeout(() => {
+      post({ type: 'log', level: 'info', message: `analysis ${analysis.requestId} (${(bytes / 2 ** 20).toFixed(2)} MiB fetched before the first paint, ${vm.data.precision}): ${transfer}painted ${(performance.now() - received).toFixed(0)} ms after it arrived` });
+    }, 0));
+  });
 }
 
 window.addEventListener('message', (event: MessageEvent) => {
@@ -311,10 +383,29 @@ window.addEventListener('message', (event: MessageEvent) => {
       if (!store.vm) showEmpty();
       break;
     case 'analysis': {
-      const renderStart = performance.now();
       startRecompute('auto');
-      store.update({ analysis: message.analysis }, 'host');
-      reportArrival(message.analysis, message.sentAt, arrived, t0, renderStart);
+      const { analysis } = message;
+      const { heads, headDim } = analysis.trace.model;
+      // float16 where it saves bytes that matter (a layer's q and k over 1 MiB); the check raises it back when visible.
+      const precision = 2 * heads * analysis.trace.tokens.length * headDim * 4 > F16_ABOVE_BYTES ? 'f16' : 'f32';
+      const data = new TraceData(analysis.requestId, analysis.trace, (fetch) => post({ type: 'fetchTrace', ...fetch }), precision);
+      reportFirstPaint(analysis, message.sentAt, arrived, t0);
+      store.update({ analysis: { analysis, data } }, 'host');
+      break;
+    }
+    case 'traceData':
+      if (store.data?.receive(message)) store.update({ arrived: 'data' }, 'host');
+      break;
+    case 'traceUnavailable':
+      if (store.data?.unavailable(message)) {
+        log(`the host could not send layer data: ${message.message}`);
+        if (waiting) renderView();
+      }
+      break;
+    case 'rowRequest': {
+      const vm = store.vm;
+      const ok = vm && drawable(vm) && message.index < vm.data.tokens;
+      post({ type: 'row', id: message.id, index: message.index, layer: vm?.layer ?? 0, head: vm?.head ?? 0, weights: ok ? weightRow(vm, message.index).slice() : new Float32Array(0) });
       break;
     }
     case 'lesson':

@@ -14,6 +14,7 @@
 import type { Analysis } from '../src/shared/protocol';
 import type { UiStrings } from '../src/shared/strings';
 import type { WhatIf } from './recompute';
+import type { TraceData } from './traceData';
 import type { ViewId, ViewModel } from './viewModel';
 import { WeightStore } from './weightStore';
 
@@ -30,15 +31,24 @@ export interface PanelSelection {
   shownHeads: number[] | undefined;
 }
 
+/** The tfjs backend that computes attention in the panel, or `none` when no GPU path works. */
+export const NO_GPU = 'none';
+
 export type StorePatch = Partial<PanelSelection> & {
-  analysis?: Analysis;
+  /** A new analysis comes with the holder its arrays arrive in. */
+  analysis?: { analysis: Analysis; data: TraceData };
   strings?: UiStrings;
-  /** The tfjs backend of the live recompute, once it is up. */
+  /** The tfjs backend of the panel's attention once it is up, or NO_GPU. */
   backend?: string;
+  /** Arrays of the analysis arrived (`data`), or their precision was raised (`weights`: recompute everything). */
+  arrived?: 'data' | 'weights';
 };
 
-/** A field of the selection, or one of the inputs the rest is derived from. `weights`: the weight store was rebuilt. */
-export type StoreField = keyof PanelSelection | 'analysis' | 'strings' | 'backend' | 'weights';
+/**
+ * A field of the selection, or one of the inputs the rest is derived from. `weights`: the weight store
+ * was rebuilt (what every drawn number depends on); `data`: more of the trace arrived.
+ */
+export type StoreField = keyof PanelSelection | 'analysis' | 'strings' | 'backend' | 'weights' | 'data';
 
 /**
  * Who made the change: `controls` is the control bar itself (it already shows the new value, so it is
@@ -60,6 +70,7 @@ const sameHeads = (a: number[] | undefined, b: number[] | undefined) => a === b 
 export class PanelStore {
   private sel: PanelSelection;
   private current: Analysis | undefined;
+  private traceData: TraceData | undefined;
   private uiStrings: UiStrings;
   private backendName: string | undefined;
   private model: ViewModel | undefined;
@@ -87,8 +98,13 @@ export class PanelStore {
     return this.uiStrings;
   }
 
+  /** undefined while the backend starts; then its name or NO_GPU. */
   get backend(): string | undefined {
     return this.backendName;
+  }
+
+  get data(): TraceData | undefined {
+    return this.traceData;
   }
 
   subscribe(listener: StoreListener): () => void {
@@ -101,10 +117,12 @@ export class PanelStore {
 
   update(patch: StorePatch, origin: ChangeOrigin = 'panel'): void {
     const fields = new Set<StoreField>();
-    if (patch.analysis && patch.analysis !== this.current) {
-      this.current = patch.analysis;
+    if (patch.analysis && patch.analysis.analysis !== this.current) {
+      this.current = patch.analysis.analysis;
+      this.traceData = patch.analysis.data;
       fields.add('analysis');
     }
+    if (patch.arrived) fields.add(patch.arrived);
     if (patch.strings && patch.strings !== this.uiStrings) {
       this.uiStrings = patch.strings;
       fields.add('strings');
@@ -149,14 +167,16 @@ export class PanelStore {
     if (!a) return;
     const heads = a.trace.model.heads;
     const shownHeads = Array.from({ length: heads }, (_, h) => this.sel.shownHeads?.includes(h) ?? true);
-    const store = rebuildWeights || !this.model ? new WeightStore(a.trace, this.backendName, this.sel.whatIf, this.log) : this.model.store;
-    const fields = { analysis: a, strings: this.uiStrings, view: this.sel.view, layer: this.sel.layer, head: this.sel.head, focused: this.sel.focused, key: this.sel.key, whatIf: this.sel.whatIf, shownHeads, store };
+    const data = this.traceData as TraceData;
+    const gpu = this.backendName === NO_GPU ? undefined : this.backendName;
+    const store = rebuildWeights || !this.model ? new WeightStore(a.trace, data, gpu, this.sel.whatIf, this.log, this.backendName === NO_GPU) : this.model.store;
+    const fields = { analysis: a, data, strings: this.uiStrings, view: this.sel.view, layer: this.sel.layer, head: this.sel.head, focused: this.sel.focused, key: this.sel.key, whatIf: this.sel.whatIf, shownHeads, store };
     if (this.model) Object.assign(this.model, fields);
     else this.model = fields;
   }
 }
 
 function stripInputs(patch: StorePatch): Partial<PanelSelection> {
-  const { analysis: _a, strings: _s, backend: _b, ...selection } = patch;
+  const { analysis: _a, strings: _s, backend: _b, arrived: _d, ...selection } = patch;
   return selection;
 }

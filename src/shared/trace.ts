@@ -37,16 +37,43 @@ export interface ModelInfo {
   maxPositions: number;
 }
 
-export interface AttentionTrace {
+/** What a trace is about, without its arrays: what the panel gets first (the arrays it fetches layer by layer). */
+export interface TraceHeader {
   model: ModelInfo;
   tokens: TokenSpan[];
+  /** Set when the input was cut to fit the model's context. */
+  truncatedFrom?: number;
+}
+
+export interface AttentionTrace extends TraceHeader {
   q: Float32Array;
   k: Float32Array;
   v: Float32Array;
   scores: Float32Array;
   weights: Float32Array;
-  /** Set when the input was cut to fit the model's context. */
-  truncatedFrom?: number;
+}
+
+/**
+ * The parts of one layer the panel fetches: q, k, v are [heads][T][D]; the model's own scores and
+ * weights [heads][T][T] (only to check the GPU against, or where no GPU path works) may be cut to one head.
+ */
+export const TRACE_PARTS = ['q', 'k', 'v', 'scores', 'weights'] as const;
+export type TracePart = (typeof TRACE_PARTS)[number];
+
+/** True for the [T][T] parts (the model's scores and weights), false for the [T][D] ones. */
+export const isSquarePart = (part: TracePart): boolean => part === 'scores' || part === 'weights';
+
+export function traceHeader(trace: TraceHeader): TraceHeader {
+  return { model: trace.model, tokens: trace.tokens, ...(trace.truncatedFrom !== undefined ? { truncatedFrom: trace.truncatedFrom } : {}) };
+}
+
+/** Layer `layer` of part `part` ([heads][T][D or T]), or one head of it: a view, not a copy. */
+export function layerPart(trace: AttentionTrace, part: TracePart, layer: number, head?: number): Float32Array {
+  const t = trace.tokens.length;
+  const cols = isSquarePart(part) ? t : trace.model.headDim;
+  const heads = trace.model.heads;
+  const start = head === undefined ? headOffset(trace, layer, 0, t, cols) : headOffset(trace, layer, head, t, cols);
+  return trace[part].subarray(start, start + (head === undefined ? heads : 1) * t * cols);
 }
 
 /** Offset of head (layer, head) inside a [layer][head][rows][cols] flat array. */

@@ -297,7 +297,8 @@ describe('teaching views in headless Chromium', function () {
       return exported(h, 'csv');
     })()).data.trim().split('\n');
     assert.strictEqual(matrixCsv.length, t + 1);
-    assert.strictEqual(Number(matrixCsv[26].split(',')[24]), Number(hostRow(0, 0, 25)[23].toPrecision(9)));
+    // The exported numbers are the panel's own (computed on the GPU from q and k): the model's to float32 rounding.
+    assert.ok(Math.abs(Number(matrixCsv[26].split(',')[24]) - hostRow(0, 0, 25)[23]) < 1e-6);
   });
 
   it('keeps its view, layer, head and what-ifs after a reload (webview state)', async () => {
