@@ -41,7 +41,7 @@ function pageHtml(theme: ThemeName, nonce: string, state: unknown): string {
 <script nonce="${nonce}">
   window.__posted = []; window.__csp = []; window.__state = ${JSON.stringify(state ?? null)} ?? undefined;
   document.addEventListener('securitypolicyviolation', (e) => window.__csp.push(e.violatedDirective + ' ' + e.blockedURI));
-  window.acquireVsCodeApi = () => ({ postMessage: (m) => { window.__posted.push(m); if (m && m.type === 'fetchTrace') window.__qkvHost(m); }, getState: () => window.__state, setState: (s) => { window.__state = s; } });
+  window.acquireVsCodeApi = () => ({ postMessage: (m) => { window.__posted.push(m); if (m && m.type === 'fetchTrace') (window.__qkvPageHost || window.__qkvHost)(m); }, getState: () => window.__state, setState: (s) => { window.__state = s; } });
 </script>
 </head><body class="${bodyClass}"><main id="app"></main><script nonce="${nonce}" src="/dist/webview.js"></script></body></html>`;
 }
