@@ -10,7 +10,7 @@ import { Analysis, LessonState, RecomputeBackend, parseToWebview } from '../src/
 import { UI_STRINGS, format } from '../src/shared/strings';
 import { Controls } from './controls';
 import { exportView } from './export/exporter';
-import { DEFAULT_WHAT_IF, initRecomputeBackend, tensorCount } from './recompute';
+import { DEFAULT_WHAT_IF, backendBytes, initRecomputeBackend, tensorCount } from './recompute';
 import { palette, watchTheme } from './ui/colors';
 import { tabs } from './ui/toolkit';
 import { hideTooltip } from './ui/tooltip';
@@ -237,6 +237,7 @@ function renderView(): void {
   // For tests and benches: what has crossed from the host, and the GPU's live tensors (must not grow).
   document.body.dataset.fetchedBytes = String(vm.data.bytes);
   document.body.dataset.tensors = String(tensorCount());
+  document.body.dataset.backendBytes = String(backendBytes());
 }
 
 function renderFooter(): void {

@@ -100,3 +100,9 @@ export function isDefaultWhatIf(w: WhatIf): boolean {
 export function tensorCount(): number {
   return tf.memory().numTensors;
 }
+
+/** Bytes the backend holds for tensors (WebGL: textures allocated, pooled ones included). */
+export function backendBytes(): number {
+  const m = tf.memory() as tf.MemoryInfo & { numBytesInGPUAllocated?: number };
+  return m.numBytesInGPUAllocated ?? m.numBytes;
+}
