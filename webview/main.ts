@@ -363,8 +363,11 @@ function reportFirstPaint(analysis: Analysis, sentAt: number | undefined, arrive
     if (!vm || waiting) return;
     unsubscribe();
     const bytes = vm.data.bytes;
+    const fetched = vm.data.firstAnswerAt !== undefined ? `first layer data ${(vm.data.firstAnswerAt - received).toFixed(0)} ms after it, ` : '';
+    const computed = vm.store.info ? `computed on ${vm.store.info.backend} in ${vm.store.info.ms.toFixed(0)} ms, ` : '';
+    const drawnAt = performance.now();
     requestAnimationFrame(() => setTimeout(() => {
-      post({ type: 'log', level: 'info', message: `analysis ${analysis.requestId} (${(bytes / 2 ** 20).toFixed(2)} MiB fetched before the first paint, ${vm.data.precision}): ${transfer}painted ${(performance.now() - received).toFixed(0)} ms after it arrived` });
+      post({ type: 'log', level: 'info', message: `analysis ${analysis.requestId} (${(bytes / 2 ** 20).toFixed(2)} MiB fetched before the first paint, ${vm.data.precision}): ${transfer}${fetched}${computed}drawn ${(drawnAt - received).toFixed(0)} ms and painted ${(performance.now() - received).toFixed(0)} ms after it arrived` });
     }, 0));
   });
 }

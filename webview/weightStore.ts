@@ -12,8 +12,11 @@ import { maxAbsDiff, meanOfHeads, recomputeLayerJs, rolloutJs } from './attentio
 import { WhatIf, recomputeWeights, rolloutGpu } from './recompute';
 import type { TraceData } from './traceData';
 
-/** Computed layers kept at once: the current one and a few neighbours (a 1024-token layer of 12 heads is 50 MB). */
-const KEEP_LAYERS = 3;
+/**
+ * Bytes of computed matrices each cache keeps (the current layer and a few neighbours): a 128-token
+ * layer of 12 heads is 0.75 MiB, a 1024-token one 48 MiB, so short inputs keep many and long ones few.
+ */
+const CACHE_BYTES = 64 * 2 ** 20;
 
 export interface RecomputeInfo {
   backend: string;
@@ -24,27 +27,42 @@ export interface RecomputeInfo {
   checked?: { layer: number; head?: number };
 }
 
-/** The last few computed matrices by key (oldest dropped first). */
+/** The last computed matrices by key, up to a byte budget (oldest dropped first; the newest always stays). */
 class Lru<K> {
   private readonly entries = new Map<K, Float32Array>();
-  constructor(private readonly size: number) {}
+  private bytes = 0;
+  constructor(private readonly budget = CACHE_BYTES) {}
   get(key: K): Float32Array | undefined {
-    return this.entries.get(key);
+    const w = this.entries.get(key);
+    if (w) {
+      // Used again: it becomes the newest.
+      this.entries.delete(key);
+      this.entries.set(key, w);
+    }
+    return w;
   }
   set(key: K, w: Float32Array): void {
+    const old = this.entries.get(key);
+    if (old) this.bytes -= old.byteLength;
+    this.entries.delete(key);
     this.entries.set(key, w);
-    if (this.entries.size > this.size) this.entries.delete(this.entries.keys().next().value as K);
+    this.bytes += w.byteLength;
+    while (this.bytes > this.budget && this.entries.size > 1) {
+      const [oldest, dropped] = this.entries.entries().next().value as [K, Float32Array];
+      this.entries.delete(oldest);
+      this.bytes -= dropped.byteLength;
+    }
   }
 }
 
 export class WeightStore {
-  private readonly computed = new Lru<number>(KEEP_LAYERS);
-  private readonly atModel = new Lru<number>(KEEP_LAYERS);
+  private readonly computed = new Lru<number>();
+  private readonly atModel = new Lru<number>();
   /**
    * Single heads computed on their own: a view of one head (tokens, matrix, step view, the editor's
    * row) costs 1/H of the layer (at 1024 tokens one head is 4 MiB read back from the GPU, a layer 48).
    */
-  private readonly heads: Lru<string>;
+  private readonly heads = new Lru<string>();
   private readonly means = new Map<number, Float32Array>();
   private readonly rollouts = new Map<number, Float32Array>();
   /** The last recompute, for the footer. */
@@ -54,9 +72,7 @@ export class WeightStore {
    * `gpu`: the tfjs backend; undefined while it starts (nothing is computed then: main.ts waits) and
    * where no GPU path works (`noGpu`).
    */
-  constructor(readonly trace: TraceHeader, readonly data: TraceData, readonly gpu: string | undefined, readonly whatIf: WhatIf, private readonly onError: (message: string) => void, readonly noGpu = false) {
-    this.heads = new Lru<string>(KEEP_LAYERS * trace.model.heads);
-  }
+  constructor(readonly trace: TraceHeader, readonly data: TraceData, readonly gpu: string | undefined, readonly whatIf: WhatIf, private readonly onError: (message: string) => void, readonly noGpu = false) {}
 
   get t(): number {
     return this.trace.tokens.length;
