@@ -252,7 +252,7 @@ function renderCheck(): void {
   const strings = store.strings;
   const info = vm?.store.info;
   if (!vm || !info) {
-    check.textContent = store.backend ? '' : strings.recomputeUnavailable;
+    check.textContent = store.backend === NO_GPU ? strings.recomputeUnavailable : '';
     return;
   }
   const shown = vm.store.atModelSettings && info.maxDiff !== undefined && info.checked?.layer === vm.layer;

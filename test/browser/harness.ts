@@ -47,7 +47,8 @@ function pageHtml(theme: ThemeName, nonce: string, state: unknown): string {
 }
 
 /** `state`: what vscode.getState() returns at start, as after a reload or a hidden panel coming back. */
-export async function openHarness(options: { theme?: ThemeName; browser?: Browser; width?: number; height?: number; state?: unknown } = {}): Promise<Harness> {
+/** `initScript`: runs in the page before the webview's bundle (to take WebGL away, say). */
+export async function openHarness(options: { theme?: ThemeName; browser?: Browser; width?: number; height?: number; state?: unknown; initScript?: string } = {}): Promise<Harness> {
   const theme = options.theme ?? 'dark';
   const nonce = 'test' + Math.random().toString(36).slice(2);
   const server = http.createServer((req, res) => {
@@ -79,6 +80,7 @@ export async function openHarness(options: { theme?: ThemeName; browser?: Browse
     if (answer.type === 'traceData') for (const a of Object.values(answer.data)) bytes += a.byteLength;
     await page.evaluate((m) => window.postMessage(m, '*'), answer as unknown as Record<string, unknown>).catch(() => undefined);
   });
+  if (options.initScript) await page.addInitScript(options.initScript);
   await page.goto(url);
   await page.waitForFunction(() => (window as unknown as { __posted: Array<{ type: string }> }).__posted.some((m) => m.type === 'ready'));
   return {
