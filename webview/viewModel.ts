@@ -104,7 +104,9 @@ export function matrixStats(m: Float32Array, t: number): { entropy: number; max:
 /**
  * What the view shown needs fetched before it can be drawn: the model view every layer, rollout the
  * layers up to the chosen one, anything else the chosen layer; the step view also the chosen head's v
- * and the model's own scores (it checks its arithmetic against them).
+ * and the model's own scores (it checks its arithmetic against them). A new view that reads more (other
+ * layers, v) says so here: the panel fetches this before it calls the view's render, and views read
+ * weights only through vm.store (computed on the GPU from what was fetched).
  */
 export function neededNow(vm: ViewModel): Want[] {
   const all = vm.analysis.trace.model.layers;
