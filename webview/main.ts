@@ -94,25 +94,30 @@ footer.append(timing, check, exportStatus);
 let tabBar: ReturnType<typeof tabs> | undefined;
 
 let persistTimer: ReturnType<typeof setTimeout> | undefined;
+/** Saves the selection after a short pause: hover changes the focus on every token crossed. */
 function persist(): void {
   if (persistTimer !== undefined) return;
-  // Debounced: hover changes the focus on every token crossed.
   persistTimer = setTimeout(() => {
     persistTimer = undefined;
-    const s = store.selection;
-    const prev = loadState();
-    saveState({
-      version: 1,
-      layer: s.layer,
-      head: s.head,
-      view: s.view,
-      focused: s.focused,
-      key: s.key,
-      whatIf: s.whatIf,
-      ...(s.shownHeads ? { shownHeads: s.shownHeads } : {}),
-      ...(prev?.request ? { request: prev.request } : {}),
-    });
+    saveNow();
   }, 150);
+}
+
+/** Saves the selection at once: a panel hidden right after a choice (its webview destroyed) must not lose it. */
+function saveNow(): void {
+  const s = store.selection;
+  const prev = loadState();
+  saveState({
+    version: 1,
+    layer: s.layer,
+    head: s.head,
+    view: s.view,
+    focused: s.focused,
+    key: s.key,
+    whatIf: s.whatIf,
+    ...(s.shownHeads ? { shownHeads: s.shownHeads } : {}),
+    ...(prev?.request ? { request: prev.request } : {}),
+  });
 }
 
 /** Everything the panel shows is computed and the backend is settled: views may draw. */
@@ -158,6 +163,9 @@ let waiting = false;
 store.subscribe(({ fields, origin }) => {
   const vm = store.vm;
   const has = (...names: StoreField[]) => names.some((n) => fields.has(n));
+  // Saved before drawing (which can take a while on a software GPU).
+  if (has('view', 'layer', 'head', 'whatIf', 'shownHeads')) saveNow();
+  else if (has('focused', 'key')) persist();
   if (vm) {
     if (has('analysis', 'view', 'layer', 'head', 'backend', 'weights')) fetchWhatIsShown();
     if (has('analysis', 'strings')) renderAll();
@@ -184,7 +192,6 @@ store.subscribe(({ fields, origin }) => {
     if (has('layer', 'weights')) scheduleCheck();
     if (has('analysis', 'layer', 'head', 'focused', 'weights')) tellHost();
   }
-  if (has('view', 'layer', 'head', 'focused', 'key', 'whatIf', 'shownHeads')) persist();
 });
 
 
