@@ -9,7 +9,7 @@
  */
 import type { TraceHeader } from '../src/shared/trace';
 import { maxAbsDiff, meanOfHeads, recomputeLayerJs, rolloutJs } from './attentionMath';
-import { WhatIf, recomputeWeights, rolloutGpu } from './recompute';
+import { WhatIf, computeInPlainJs, recomputeWeights, rolloutGpu } from './recompute';
 import type { TraceData } from './traceData';
 
 /**
@@ -167,7 +167,7 @@ export class WeightStore {
     const means = Array.from({ length: top + 1 }, (_, i) => this.mean(i));
     let all: Float32Array[];
     try {
-      all = this.gpu ? rolloutGpu(means, this.t) : rolloutJs(means, this.t);
+      all = this.gpu && !computeInPlainJs(means.length * this.t ** 3) ? rolloutGpu(means, this.t) : rolloutJs(means, this.t);
     } catch (err) {
       this.onError(`rollout on the GPU failed: ${(err as Error).message}`);
       all = rolloutJs(means, this.t);
@@ -198,7 +198,7 @@ export class WeightStore {
     const k = pick('k');
     if (!q || !k) throw new Error(`layer ${l}'s q and k have not arrived`);
     const started = performance.now();
-    if (this.gpu) {
+    if (this.gpu && !computeInPlainJs(heads * this.t * this.t * headDim)) {
       try {
         const w = recomputeWeights(q, k, heads, this.t, headDim, whatIf);
         this.info = { ...this.info, backend: this.gpu, ms: performance.now() - started };

@@ -9,7 +9,7 @@ import * as path from 'path';
 import { AddressInfo } from 'net';
 import { Browser, Page, chromium } from 'playwright-core';
 import { answerTraceFetch } from '../../src/panel/traceServer';
-import type { Analysis, FromWebview, ToWebview, TraceFetch } from '../../src/shared/protocol';
+import type { Analysis, FromWebview, RecomputeBackend, ToWebview, TraceFetch } from '../../src/shared/protocol';
 import { AttentionTrace, traceHeader } from '../../src/shared/trace';
 import { UI_STRINGS } from '../../src/shared/strings';
 import { ThemeName, themeCss } from './themes';
@@ -113,8 +113,12 @@ export function analysisMessage(trace: AttentionTrace, extra: Partial<Analysis> 
   return message;
 }
 
-export function initMessage(): ToWebview {
-  return { type: 'init', strings: { ...UI_STRINGS }, locale: 'en' };
+/**
+ * The init message; `backend` webgl by default, so that the tests exercise WebGL at every size (`auto`,
+ * the setting's default, computes small inputs in plain JS on SwiftShader).
+ */
+export function initMessage(backend: RecomputeBackend = 'webgl'): ToWebview {
+  return { type: 'init', strings: { ...UI_STRINGS }, locale: 'en', backend };
 }
 
 /** The init message with the Simplified Chinese strings from the l10n bundle (as the host would send them). */
@@ -122,7 +126,7 @@ export function zhInitMessage(): ToWebview {
   const bundle = JSON.parse(fs.readFileSync(path.join(root, 'l10n/bundle.l10n.zh-cn.json'), 'utf8')) as Record<string, string>;
   const strings = { ...UI_STRINGS } as Record<string, string>;
   for (const key of Object.keys(strings)) strings[key] = bundle[strings[key]] ?? strings[key];
-  return { type: 'init', strings: strings as unknown as typeof UI_STRINGS, locale: 'zh-cn' };
+  return { type: 'init', strings: strings as unknown as typeof UI_STRINGS, locale: 'zh-cn', backend: 'webgl' };
 }
 
 /** Picks a value in one of the panel's dropdowns (#layer, #head, #stage) as a person's choice does: a change event. */

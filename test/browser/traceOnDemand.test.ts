@@ -159,4 +159,21 @@ describe('trace on demand, attention in the panel', function () {
       await h.close();
     }
   });
+
+  it('auto on a software WebGL (SwiftShader here) computes small inputs in plain JS and large ones on WebGL', async () => {
+    const h = await openHarness({ browser });
+    try {
+      await h.post(initMessage('auto'));
+      await h.post(analysisMessage(syntheticTrace({ tokens: 26, layers: 1, heads: 4, headDim: 16 })));
+      await h.page.waitForFunction(() => (document.body.dataset.recomputeMaxDiff ?? '') !== '');
+      assert.strictEqual(await bodyData(h, 'recomputeBackend'), 'webgl');
+      assert.match((await h.page.textContent('.panel-footer .check')) ?? '', /Live recompute on js/);
+      assert.ok(Number(await bodyData(h, 'recomputeMaxDiff')) < 1e-6);
+      // 12 heads × 256² × 64 = 50M multiply-adds: past plain JS's share.
+      await h.post(analysisMessage(syntheticTrace({ tokens: 256, layers: 1, heads: 12, headDim: 64 }), { requestId: 2 }));
+      await h.page.waitForFunction(() => /on webgl/.test(document.querySelector('.panel-footer .check')?.textContent ?? ''), undefined, { timeout: 60_000 });
+    } finally {
+      await h.close();
+    }
+  });
 });
