@@ -14,7 +14,7 @@ import { DEFAULT_WHAT_IF, backendBytes, initRecomputeBackend, tensorCount } from
 import { palette, watchTheme } from './ui/colors';
 import { tabs } from './ui/toolkit';
 import { hideTooltip } from './ui/tooltip';
-import { VIEW_IDS, ViewId, ViewModel, canDraw, neededNow, singleHead, weightRow } from './viewModel';
+import { MEAN_OF_HEADS, VIEW_IDS, ViewId, ViewModel, canDraw, neededNow, singleHead, weightRow } from './viewModel';
 import { HeadView } from './views/headView';
 import { MatrixView } from './views/matrixView';
 import { ModelView } from './views/modelView';
@@ -134,7 +134,7 @@ function tellHost(): void {
   if (!vm) return;
   const row = vm.focused !== null && drawable(vm) ? weightRow(vm, vm.focused).slice() : undefined;
   // Rollout needs the panel's row; without one the host paints the mean of heads.
-  post({ type: 'focusToken', index: vm.focused, layer: vm.layer, head: row || vm.head >= -1 ? vm.head : -1, ...(row ? { row } : {}) });
+  post({ type: 'focusToken', index: vm.focused, layer: vm.layer, head: row || vm.head >= MEAN_OF_HEADS ? vm.head : MEAN_OF_HEADS, ...(row ? { row } : {}) });
 }
 
 /** The visible layer's arrays first, then the check against the model, then every other layer in the background. */
@@ -193,7 +193,6 @@ store.subscribe(({ fields, origin }) => {
     if (has('analysis', 'layer', 'head', 'focused', 'weights')) tellHost();
   }
 });
-
 
 function renderHeader(): void {
   header.replaceChildren();
