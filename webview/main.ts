@@ -7,6 +7,7 @@
  */
 import type { ExportFormat } from '../src/shared/protocol';
 import { Analysis, LessonState, RecomputeBackend, parseToWebview } from '../src/shared/protocol';
+import { firstPrecision } from '../src/shared/trace';
 import { UI_STRINGS, format } from '../src/shared/strings';
 import { Controls } from './controls';
 import { exportView } from './export/exporter';
@@ -155,8 +156,6 @@ function fetchWhatIsShown(): void {
 const CHECK_ALL_HEADS_UP_TO = 256;
 /** A difference from the model above this shows in the three decimals the panel prints: q and k then travel as float32. */
 const VISIBLE_DIFFERENCE = 5e-4;
-/** A layer's q and k (float32) above this travel as float16: smaller ones cost little either way. */
-const F16_ABOVE_BYTES = 2 ** 20;
 /** True while the panel shows "fetching" instead of the view (what it shows has not all arrived). */
 let waiting = false;
 
@@ -397,10 +396,9 @@ window.addEventListener('message', (event: MessageEvent) => {
     case 'analysis': {
       startRecompute('auto');
       const { analysis } = message;
-      const { heads, headDim } = analysis.trace.model;
       // float16 where it saves bytes that matter (a layer's q and k over 1 MiB); the check raises it back when visible.
-      const precision = 2 * heads * analysis.trace.tokens.length * headDim * 4 > F16_ABOVE_BYTES ? 'f16' : 'f32';
-      const data = new TraceData(analysis.requestId, analysis.trace, (fetch) => post({ type: 'fetchTrace', ...fetch }), precision);
+      const data = new TraceData(analysis.requestId, analysis.trace, (fetch) => post({ type: 'fetchTrace', ...fetch }), message.pushed?.precision ?? firstPrecision(analysis.trace));
+      if (message.pushed) data.expect({ layer: message.pushed.layer, parts: ['q', 'k'] });
       reportFirstPaint(analysis, message.sentAt, arrived, t0);
       store.update({ analysis: { analysis, data } }, 'host');
       break;

@@ -79,6 +79,11 @@ export class TraceData {
     this.pump();
   }
 
+  /** The host sends this unasked (fetchId 0, with the analysis): never asked for while it travels. */
+  expect(want: Want): void {
+    this.inFlight.set(0, want);
+  }
+
   /** Raises q, k, v to float32: what arrived as float16 is dropped and fetched again. */
   raisePrecision(): void {
     if (this.precision === 'f32') return;

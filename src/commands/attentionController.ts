@@ -250,6 +250,7 @@ export class AttentionController implements PanelEvents, HoverSource, vscode.Dis
     switch (message.type) {
       case 'focusToken': {
         this.view = { layer: message.layer, head: message.head };
+        this.panel?.noteShownLayer(message.layer);
         const target = this.target();
         if (target) this.decorations.paint(target, message.layer, message.head, message.index, message.row);
         break;

@@ -4,7 +4,7 @@
  */
 import * as vscode from 'vscode';
 import { Analysis, FromWebview, LessonState, PANEL_VIEWS, PanelState, PanelView, RECOMPUTE_BACKENDS, RecomputeBackend, RunStatus, ToWebview, parseFromWebview } from '../shared/protocol';
-import type { AttentionTrace } from '../shared/trace';
+import { AttentionTrace, firstPrecision } from '../shared/trace';
 import { answerTraceFetch } from './traceServer';
 import { panelHtml } from './webviewHtml';
 import { localizedUiStrings } from './strings';
@@ -86,8 +86,23 @@ export class AttentionPanel {
   }
 
   private post(message: ToWebview): void {
+    if (message.type !== 'analysis') {
+      void this.panel.webview.postMessage(message);
+      return;
+    }
     // Stamped as it leaves (queued or not): the webview logs how long the trace took to arrive and to paint.
-    void this.panel.webview.postMessage(message.type === 'analysis' ? { ...message, sentAt: Date.now() } : message);
+    // The layer the panel showed last follows at once, unasked: the first paint needs no round trip.
+    const trace = this.lastTrace;
+    const analysis = message.analysis;
+    const pushed = trace && analysis === this.lastAnalysis ? { layer: Math.min(this.shownLayer, trace.model.layers - 1), precision: firstPrecision(trace) } : undefined;
+    void this.panel.webview.postMessage({ ...message, sentAt: Date.now(), ...(pushed ? { pushed } : {}) });
+    if (trace && pushed) void this.panel.webview.postMessage(answerTraceFetch(trace, analysis.requestId, { analysis: analysis.requestId, fetchId: 0, layer: pushed.layer, parts: ['q', 'k'], precision: pushed.precision }));
+  }
+
+  /** The layer the panel shows (from its focusToken messages): pushed with the next analysis. */
+  private shownLayer = 0;
+  noteShownLayer(layer: number): void {
+    this.shownLayer = layer;
   }
 
   /**

@@ -78,8 +78,12 @@ export interface TraceFetch {
 
 export type ToWebview =
   | { type: 'init'; strings: UiStrings; locale: string; defaultView?: PanelView; backend?: RecomputeBackend }
-  /** `sentAt`: the host's clock (ms since the epoch) when it posted the message, to time the transfer. */
-  | { type: 'analysis'; analysis: Analysis; sentAt?: number }
+  /**
+   * `sentAt`: the host's clock (ms since the epoch) when it posted the message, to time the transfer.
+   * `pushed`: the host sends this layer's q and k right after (fetchId 0), unasked: the layer the panel
+   * showed last, so that the first paint waits for no round trip.
+   */
+  | { type: 'analysis'; analysis: Analysis; sentAt?: number; pushed?: { layer: number; precision: Precision } }
   | { type: 'status'; status: RunStatus; message?: string }
   | { type: 'stale'; stale: boolean }
   | { type: 'focusToken'; index: number }
@@ -288,10 +292,13 @@ export function parseToWebview(m: unknown): ToWebview | undefined {
       }
       if (a.stage !== undefined && !isInt(a.stage)) return undefined;
       if (m.sentAt !== undefined && !isNum(m.sentAt)) return undefined;
+      const pushed = m.pushed;
+      if (pushed !== undefined && !(isObj(pushed) && isInt(pushed.layer, 0, trace.model.layers - 1) && oneOf(pushed.precision, PRECISIONS))) return undefined;
       return {
         type: 'analysis',
         analysis: { requestId: a.requestId, trace, source: a.source, stages, ...(a.stage !== undefined ? { stage: a.stage as number } : {}), millis: { load: a.millis.load, run: a.millis.run } },
         ...(m.sentAt !== undefined ? { sentAt: m.sentAt as number } : {}),
+        ...(pushed !== undefined ? { pushed: { layer: pushed.layer as number, precision: pushed.precision as Precision } } : {}),
       };
     }
     case 'status':

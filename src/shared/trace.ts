@@ -63,6 +63,15 @@ export type TracePart = (typeof TRACE_PARTS)[number];
 /** True for the [T][T] parts (the model's scores and weights), false for the [T][D] ones. */
 export const isSquarePart = (part: TracePart): boolean => part === 'scores' || part === 'weights';
 
+/** A layer's q and k (float32) above this travel to the panel as float16: smaller ones cost little either way. */
+export const FLOAT16_ABOVE_BYTES = 2 ** 20;
+
+/** How q, k and v of this trace travel first (the panel raises it to f32 when its check finds a visible difference). */
+export function firstPrecision(trace: TraceHeader): 'f16' | 'f32' {
+  const { heads, headDim } = trace.model;
+  return 2 * heads * trace.tokens.length * headDim * 4 > FLOAT16_ABOVE_BYTES ? 'f16' : 'f32';
+}
+
 export function traceHeader(trace: TraceHeader): TraceHeader {
   return { model: trace.model, tokens: trace.tokens, ...(trace.truncatedFrom !== undefined ? { truncatedFrom: trace.truncatedFrom } : {}) };
 }

@@ -10,6 +10,7 @@ import * as path from 'path';
 import { Browser, chromium } from 'playwright-core';
 import type { FromWebview } from '../../src/shared/protocol';
 import { UI_STRINGS } from '../../src/shared/strings';
+import { answerTraceFetch } from '../../src/panel/traceServer';
 import { AttentionTrace, headOffset } from '../../src/shared/trace';
 import { recomputeLayerJs } from '../../webview/attentionMath';
 import { CHROMIUM, CHROMIUM_ARGS, Harness, analysisMessage, initMessage, openHarness, setDropdown } from './harness';
@@ -172,6 +173,25 @@ describe('trace on demand, attention in the panel', function () {
       // 12 heads × 256² × 64 = 50M multiply-adds: past plain JS's share.
       await h.post(analysisMessage(syntheticTrace({ tokens: 256, layers: 1, heads: 12, headDim: 64 }), { requestId: 2 }));
       await h.page.waitForFunction(() => /on webgl/.test(document.querySelector('.panel-footer .check')?.textContent ?? ''), undefined, { timeout: 60_000 });
+    } finally {
+      await h.close();
+    }
+  });
+
+  it('paints from the layer the host pushes with the analysis, without asking for it', async () => {
+    const trace = syntheticTrace({ tokens: 40, layers: 3, heads: 4, headDim: 16 });
+    const h = await openHarness({ browser });
+    try {
+      await h.post(initMessage());
+      const message = analysisMessage(trace, { requestId: 5 });
+      // As src/panel/attentionPanel.ts posts it: the analysis names the pushed layer, its q and k follow (fetchId 0).
+      await h.post({ ...(message as Extract<typeof message, { type: 'analysis' }>), pushed: { layer: 2, precision: 'f32' } });
+      await h.post(answerTraceFetch(trace, 5, { analysis: 5, fetchId: 0, layer: 2, parts: ['q', 'k'], precision: 'f32' }));
+      await h.page.evaluate(() => undefined);
+      await setDropdown(h, 'layer', '2');
+      await h.page.waitForSelector('[data-token-index="39"]');
+      const fetches = (await h.posted()).filter((m): m is Fetch => m.type === 'fetchTrace');
+      assert.ok(!fetches.some((f) => f.layer === 2 && f.parts.includes('q')), `layer 2's q and k were pushed, never asked for: ${JSON.stringify(fetches.map((f) => [f.layer, f.parts]))}`);
     } finally {
       await h.close();
     }

@@ -109,5 +109,11 @@ describe('message protocol', () => {
     const parsed = parseToWebview({ type: 'analysis', analysis: { requestId: 1, trace: smallTrace(), source: 'a', stages: [], millis: { load: 1, run: 2 } } });
     assert.ok(parsed?.type === 'analysis');
     assert.deepStrictEqual(Object.keys(parsed.analysis.trace).sort(), ['model', 'tokens']);
+    const analysis = { requestId: 1, trace: smallTrace(), source: 'a', stages: [], millis: { load: 1, run: 2 } };
+    const pushed = parseToWebview({ type: 'analysis', analysis, pushed: { layer: 1, precision: 'f16' } });
+    assert.deepStrictEqual(pushed?.type === 'analysis' ? pushed.pushed : undefined, { layer: 1, precision: 'f16' });
+    for (const bad of [{ layer: 2, precision: 'f16' }, { layer: 0, precision: 'f64' }, { layer: -1, precision: 'f32' }, 'layer 0']) {
+      assert.strictEqual(parseToWebview({ type: 'analysis', analysis, pushed: bad }), undefined, JSON.stringify(bad));
+    }
   });
 });
