@@ -5,10 +5,10 @@
  */
 import type { ExportFormat } from '../src/shared/protocol';
 import { format } from '../src/shared/strings';
-import { MODEL_WHAT_IF, TEMPERATURE_SLIDER, WhatIfSettings as WhatIf, layerSpan } from '../src/shared/attentionRules';
+import { MODEL_WHAT_IF, TEMPERATURE_SLIDER, WhatIfSettings as WhatIf } from '../src/shared/attentionRules';
 import { button, checkbox, dropdown } from './ui/toolkit';
 import { meanOfHeads } from './attentionMath';
-import { MEAN_OF_HEADS, ROLLOUT, ViewModel, currentMatrix, matrixStats, tokenCount } from './viewModel';
+import { MEAN_OF_HEADS, ROLLOUT, ViewModel, canDraw, currentMatrix, matrixStats, tokenCount } from './viewModel';
 
 export interface ControlEvents {
   layer(layer: number): void;
@@ -96,13 +96,17 @@ export class Controls {
   /** Saturation of the softmax for the current head: the what-ifs' effect in two numbers. */
   update(vm: ViewModel): void {
     const s = vm.strings;
+    if (!vm.store.gpu && !vm.store.noGpu) return; // the backend is still starting: nothing computed yet
+    if (!canDraw(vm)) {
+      this.saturation.textContent = '';
+      return;
+    }
     const t = tokenCount(vm);
     const now = matrixStats(currentMatrix(vm), t);
     let text = `${s.saturation}: ${s.entropy} ${now.entropy.toFixed(3)} · ${s.maxWeight} ${now.max.toFixed(3)}`;
     if (!vm.store.atModelSettings && vm.head !== ROLLOUT) {
-      const { weights, model } = vm.analysis.trace;
-      const layer = weights.subarray(...layerSpan(model.heads, vm.layer, t, t));
-      const base = vm.head >= 0 ? layer.subarray(vm.head * t * t, (vm.head + 1) * t * t) : meanOfHeads(layer, model.heads, t);
+      const { model } = vm.analysis.trace;
+      const base = vm.head >= 0 ? vm.store.modelHead(vm.layer, vm.head) : meanOfHeads(vm.store.modelLayer(vm.layer), model.heads, t);
       const m = matrixStats(base, t);
       text += ` · ${format(s.modelSaturation, m.entropy.toFixed(3), m.max.toFixed(3))}`;
     }

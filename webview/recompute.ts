@@ -11,20 +11,53 @@ export type WhatIf = WhatIfSettings;
 export const DEFAULT_WHAT_IF: WhatIf = MODEL_WHAT_IF;
 
 let backendReady: Promise<string> | undefined;
+/** Multiply-adds (heads·T²·D) up to which plain JS computes instead of tfjs (set by initRecomputeBackend). */
+let plainJsUpTo = 0;
 
 /**
- * `auto` (the default): WebGL when it works (SwiftShader counts, for tests), else the pure-JS cpu backend.
- * `webgl`: WebGL or nothing (the panel then shows the model's weights). `cpu`: never touches the GPU.
- * The first call decides; later calls get the same backend.
+ * Work small enough that plain JavaScript beats a round trip through tfjs: every dispatch and read-back
+ * on WebGL costs a few milliseconds on a GPU and a few hundred on a software one (SwiftShader, llvmpipe:
+ * machines without a GPU), where plain JS does 1M multiply-adds in about 5 ms.
+ */
+export function computeInPlainJs(multiplyAdds: number): boolean {
+  return multiplyAdds <= plainJsUpTo;
+}
+
+/** True when WebGL is drawn by the CPU (no GPU): the renderer's name says so. */
+function softwareWebGl(): boolean {
+  try {
+    const gl = document.createElement('canvas').getContext('webgl');
+    if (!gl) return false;
+    const info = gl.getExtension('WEBGL_debug_renderer_info');
+    const renderer = String(gl.getParameter(info ? info.UNMASKED_RENDERER_WEBGL : gl.RENDERER));
+    gl.getExtension('WEBGL_lose_context')?.loseContext();
+    return /swiftshader|llvmpipe|softpipe|software|basic render/i.test(renderer);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * `auto` (the default): WebGL when it works (SwiftShader counts), else tfjs's cpu backend; small work
+ * (under 1M multiply-adds, 32M on a software WebGL or the cpu backend) in plain JS.
+ * `webgl`: WebGL for everything, or nothing (the panel then shows the model's weights). `cpu`: never
+ * touches the GPU. The first call decides; later calls get the same backend.
  */
 export function initRecomputeBackend(preference: 'auto' | 'webgl' | 'cpu' = 'auto'): Promise<string> {
   if (!backendReady) {
     backendReady = (async () => {
+      const small = 1e6;
+      const large = 32e6;
+      plainJsUpTo = preference === 'webgl' ? 0 : preference === 'cpu' ? large : softwareWebGl() ? large : small;
       tf.env().set('SOFTWARE_WEBGL_ENABLED', true);
+      // Shapes as uniforms: one compiled shader per op serves every input length (without it each new
+      // token count compiles its own, 0.3–1.7 s here on SwiftShader, on the first paint of every analysis).
+      tf.env().set('WEBGL_USE_SHAPES_UNIFORMS', true);
       if (preference !== 'cpu') {
         try {
           if (await tf.setBackend('webgl')) {
             await tf.ready();
+            warmUp();
             return 'webgl';
           }
         } catch {
@@ -38,6 +71,13 @@ export function initRecomputeBackend(preference: 'auto' | 'webgl' | 'cpu' = 'aut
     })();
   }
   return backendReady;
+}
+
+/** Compiles the recompute's shaders before the first analysis arrives (it runs while the model does). */
+function warmUp(): void {
+  const q = new Float32Array(2 * 3 * 4).fill(0.5);
+  for (const causal of [true, false]) recomputeWeights(q, q, 2, 3, 4, { scale: true, temperature: 1, causal });
+  rolloutGpu([new Float32Array(9).fill(1 / 3), new Float32Array(9).fill(1 / 3)], 3);
 }
 
 /**
@@ -80,4 +120,10 @@ export function rolloutGpu(means: Float32Array[], t: number): Float32Array[] {
 
 export function tensorCount(): number {
   return tf.memory().numTensors;
+}
+
+/** Bytes the backend holds for tensors (WebGL: textures allocated, pooled ones included). */
+export function backendBytes(): number {
+  const m = tf.memory() as tf.MemoryInfo & { numBytesInGPUAllocated?: number };
+  return m.numBytesInGPUAllocated ?? m.numBytes;
 }

@@ -4,8 +4,9 @@
  */
 import type { Analysis } from '../src/shared/protocol';
 import type { UiStrings } from '../src/shared/strings';
-import { MEAN_OF_HEADS, ROLLOUT, WhatIfSettings as WhatIf, isMasked as maskRule, offsetOfRow } from '../src/shared/attentionRules';
+import { MEAN_OF_HEADS, ROLLOUT, WhatIfSettings as WhatIf, isMasked as maskRule } from '../src/shared/attentionRules';
 import { PANEL_VIEWS, PanelView } from '../src/shared/protocol';
+import type { TraceData, Want } from './traceData';
 import type { WeightStore } from './weightStore';
 
 /** The panel's views: the shared list (src/shared/protocol.ts), under the names the webview has used. */
@@ -17,6 +18,8 @@ export { MEAN_OF_HEADS, ROLLOUT };
 
 export interface ViewModel {
   analysis: Analysis;
+  /** The arrays fetched so far (q, k, v per layer; the model's weights where checked). */
+  data: TraceData;
   strings: UiStrings;
   view: ViewId;
   layer: number;
@@ -42,10 +45,9 @@ export function currentMatrix(vm: ViewModel): Float32Array {
 }
 
 export function matrixFor(vm: ViewModel, layer: number, head: number): Float32Array {
-  const t = tokenCount(vm);
   if (head === ROLLOUT) return vm.store.rollout(layer);
   if (head === MEAN_OF_HEADS) return vm.store.mean(layer);
-  return vm.store.layer(layer).subarray(head * t * t, (head + 1) * t * t);
+  return vm.store.head(layer, head);
 }
 
 /** Row `query` of the current matrix (a view, not a copy). */
@@ -100,14 +102,38 @@ export function matrixStats(m: Float32Array, t: number): { entropy: number; max:
   return { entropy: entropy / t, max: max / t };
 }
 
-/** Row `query` as the model itself computed it (no what-ifs); undefined for rollout, which the model has no notion of. */
+/**
+ * What the view shown needs fetched before it can be drawn: the model view every layer, rollout the
+ * layers up to the chosen one, anything else the chosen layer; the step view also the chosen head's v
+ * and the model's own scores (it checks its arithmetic against them). A new view that reads more (other
+ * layers, v) says so here: the panel fetches this before it calls the view's render, and views read
+ * weights only through vm.store (computed on the GPU from what was fetched).
+ */
+export function neededNow(vm: ViewModel): Want[] {
+  const all = vm.analysis.trace.model.layers;
+  const layers = vm.view === 'model' ? Array.from({ length: all }, (_, l) => l) : vm.head === ROLLOUT ? Array.from({ length: vm.layer + 1 }, (_, l) => l) : [vm.layer];
+  const wants: Want[] = layers.map((layer) => ({ layer, parts: vm.store.needs() }));
+  if (vm.view === 'steps') {
+    wants[wants.length - 1].parts.push('v');
+    wants.push({ layer: vm.layer, parts: ['scores'], head: singleHead(vm) });
+  }
+  // The chosen layer first.
+  return wants.sort((a, b) => Number(b.layer === vm.layer) - Number(a.layer === vm.layer));
+}
+
+/** True when everything the view shown needs has arrived. */
+export function canDraw(vm: ViewModel): boolean {
+  return neededNow(vm).every((w) => vm.data.hasAll(w));
+}
+
+/** Row `query` as the model itself computes it (no what-ifs); undefined for rollout, which the model has no notion of. */
 export function modelRow(vm: ViewModel, query: number): Float32Array | undefined {
   const t = tokenCount(vm);
-  const { heads } = vm.analysis.trace.model;
-  const w = vm.analysis.trace.weights;
-  const at = (h: number) => offsetOfRow(heads, vm.layer, h, query, t, t);
-  if (vm.head >= 0) return w.subarray(at(vm.head), at(vm.head) + t);
+  const heads = vm.analysis.trace.model.heads;
+  if (vm.head >= 0) return vm.store.modelHead(vm.layer, vm.head).subarray(query * t, (query + 1) * t);
   if (vm.head !== MEAN_OF_HEADS) return undefined;
+  const w = vm.store.modelLayer(vm.layer);
+  const at = (h: number) => (h * t + query) * t;
   const row = new Float32Array(t);
   for (let h = 0; h < heads; h++) for (let j = 0; j < t; j++) row[j] += w[at(h) + j] / heads;
   return row;
