@@ -9,7 +9,7 @@ const nodeGlobals = Object.fromEntries(
 );
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'dist-test/**', 'out/**', 'node_modules/**', 'scripts/code-server/**', '.vscode-test/**', '.code-server/**', '.venv/**', 'test-results/**', 'bench/out/**', 'test/fixtures/**'] },
+  { ignores: ['dist/**', 'dist-test/**', 'out/**', 'node_modules/**', 'scripts/code-server/**', '.vscode-test/**', '.code-server/**', '.venv/**', 'test-results/**', 'bench/out/**', 'test/fixtures/**', 'data/corpus/build/**', 'media/models/**'] },
   eslint.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -177,7 +177,12 @@ describe('teaching model (media/models/teaching)', function () {
       const mean = (lo: number, hi: number) => {
         let s = 0;
         let n = 0;
-        for (let i = 0; i < nll.length; i++) if (position[i] >= lo && position[i] < hi) (s += nll[i]), n++;
+        for (let i = 0; i < nll.length; i++) {
+          if (position[i] >= lo && position[i] < hi) {
+            s += nll[i];
+            n++;
+          }
+        }
         return s / n;
       };
       const early = mean(0, 128);
