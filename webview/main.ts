@@ -13,6 +13,7 @@ import { DEFAULT_WHAT_IF, WhatIf, initRecomputeBackend } from './recompute';
 import { palette, watchTheme } from './ui/colors';
 import { tabs } from './ui/toolkit';
 import { hideTooltip } from './ui/tooltip';
+import { headNote } from './ui/headNote';
 import { VIEW_IDS, ViewId, ViewModel } from './viewModel';
 import { HeadView } from './views/headView';
 import { MatrixView } from './views/matrixView';
@@ -49,13 +50,14 @@ const log = (message: string) => post({ type: 'log', level: 'warn', message });
 const actions: ViewActions = {
   focus: (query, key = null) => setFocus(query, key),
   reveal: (index) => post({ type: 'revealToken', index }),
-  openHead: (layer, head) => {
+  openHead: (layer, head, at) => {
     if (!vm) return;
     vm.layer = wanted.layer = layer;
     vm.view = wanted.view = 'matrix';
     tabBar?.select('matrix');
     setHead(head);
     controls.render(vm); // after setHead: the pickers show vm's layer and head
+    if (at) setFocus(at.query, at.key); // see-why: a head label opens its head where it is strongest
     scheduleCheck();
     (panel.querySelector('.matrix-canvas') as HTMLElement | null)?.focus();
   },
@@ -266,7 +268,8 @@ function showAnalysis(analysis: Analysis): void {
   const shownHeads = Array.from({ length: model.heads }, (_, h) => (shown && shown.length ? shown.includes(h) : true));
   const store = new WeightStore(analysis.trace, backend, whatIf, log);
   vm = { analysis, strings, view: wanted.view, layer, head, focused, key, whatIf, shownHeads, store };
-  app.replaceChildren(header, statusLine, tabsHost, controls.element, notice, panel, footer);
+  headNote.hide();
+  app.replaceChildren(header, statusLine, tabsHost, controls.element, notice, headNote.element, panel, footer);
   document.body.dataset.tokens = String(tokens.length);
   renderAll();
   scheduleCheck();

@@ -1,0 +1,46 @@
+/**
+ * One sentence about the head the panel just opened (from a head label): shown above the view until
+ * the learner closes it or a new analysis arrives. The panel places `headNote.element` once.
+ */
+import type { UiStrings } from '../../src/shared/strings';
+
+class HeadNote {
+  readonly element: HTMLElement;
+  private readonly title: HTMLElement;
+  private readonly text: HTMLElement;
+  private readonly close: HTMLButtonElement;
+
+  constructor() {
+    this.element = document.createElement('aside');
+    this.element.className = 'head-note';
+    this.element.hidden = true;
+    this.element.setAttribute('role', 'status');
+    this.title = document.createElement('strong');
+    this.text = document.createElement('span');
+    this.text.className = 'head-note-text';
+    this.close = document.createElement('button');
+    this.close.type = 'button';
+    this.close.className = 'head-note-close';
+    this.close.textContent = '×';
+    this.close.addEventListener('click', () => this.hide());
+    this.element.append(this.title, this.text, this.close);
+  }
+
+  show(strings: UiStrings, title: string, sentence: string): void {
+    this.title.textContent = `${title}: `;
+    this.text.textContent = sentence;
+    this.close.title = strings.closeNote;
+    this.close.setAttribute('aria-label', strings.closeNote);
+    this.element.hidden = false;
+  }
+
+  hide(): void {
+    this.element.hidden = true;
+  }
+
+  get shown(): string | undefined {
+    return this.element.hidden ? undefined : this.text.textContent ?? undefined;
+  }
+}
+
+export const headNote = new HeadNote();
