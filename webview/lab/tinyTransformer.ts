@@ -98,7 +98,7 @@ export class TinyTransformer {
       const mixed = tf.reshape(tf.transpose(tf.matMul(w, v), [0, 2, 1, 3]), [batch * length, heads * headDim]) as tf.Tensor2D;
       x = tf.add(x, tf.reshape(tf.matMul(mixed, p.wo), [batch, length, dModel])) as tf.Tensor3D;
     }
-    const logits = tf.matMul(tf.reshape(x, [batch * length, dModel]) as tf.Tensor2D, this.unembed as tf.Tensor2D);
+    const logits = tf.matMul(tf.reshape(x, [batch * length, dModel]) as tf.Tensor2D, this.unembed as tf.Tensor2D) as tf.Tensor2D;
     return { logits, attention };
   }
 
