@@ -14,6 +14,7 @@ import { palette, watchTheme } from './ui/colors';
 import { tabs } from './ui/toolkit';
 import { hideTooltip } from './ui/tooltip';
 import { headNote } from './ui/headNote';
+import { seeWhyTabs, seeWhyViews } from './views/seeWhyViews';
 import { VIEW_IDS, ViewId, ViewModel } from './viewModel';
 import { HeadView } from './views/headView';
 import { MatrixView } from './views/matrixView';
@@ -77,6 +78,7 @@ const views: Record<ViewId, View> = {
   matrix: new MatrixView(actions),
   model: new ModelView(actions),
   steps: new StepView(actions),
+  ...seeWhyViews(actions),
 };
 
 const header = el('header', 'panel-header');
@@ -194,6 +196,7 @@ function renderTabs(): void {
     { id: 'matrix', label: strings.viewMatrix },
     { id: 'model', label: strings.viewModel },
     { id: 'steps', label: strings.viewSteps },
+    ...seeWhyTabs(strings),
   ];
   tabBar = tabs(strings.view, items, vm.view, panel.id, (id) => switchView(id as ViewId));
   tabsHost.replaceChildren(tabBar.element, controls.exports);

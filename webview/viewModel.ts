@@ -3,12 +3,13 @@
  * focused query and key, the what-ifs, and the store that hands out weights.
  */
 import type { Analysis } from '../src/shared/protocol';
+import { SEE_WHY_VIEWS, SeeWhyViewId } from '../src/shared/seeWhyViews';
 import type { UiStrings } from '../src/shared/strings';
 import type { WhatIf } from './recompute';
 import type { WeightStore } from './weightStore';
 
-export type ViewId = 'tokens' | 'heads' | 'matrix' | 'model' | 'steps';
-export const VIEW_IDS: readonly ViewId[] = ['tokens', 'heads', 'matrix', 'model', 'steps'];
+export type ViewId = 'tokens' | 'heads' | 'matrix' | 'model' | 'steps' | SeeWhyViewId;
+export const VIEW_IDS: readonly ViewId[] = ['tokens', 'heads', 'matrix', 'model', 'steps', ...SEE_WHY_VIEWS];
 
 /** Values of `ViewModel.head` that are not a single head. */
 export const MEAN_OF_HEADS = -1;

@@ -5,6 +5,7 @@
  */
 import type { AttentionTrace, ModelInfo, TokenSpan } from '../engine/trace';
 import { UI_STRINGS, UiStrings } from './strings';
+import { SEE_WHY_VIEWS } from './seeWhyViews';
 
 export interface StageInfo {
   step: number;
@@ -26,7 +27,7 @@ export interface Analysis {
 export type RunStatus = 'loading' | 'running' | 'idle' | 'error' | 'cancelled';
 
 /** The panel's views (webview/viewModel.ts's ViewId), as the `qkvLens.defaultView` setting and lessons name them. */
-export const PANEL_VIEWS = ['tokens', 'heads', 'matrix', 'model', 'steps'] as const;
+export const PANEL_VIEWS = ['tokens', 'heads', 'matrix', 'model', 'steps', ...SEE_WHY_VIEWS] as const;
 export type PanelView = (typeof PANEL_VIEWS)[number];
 
 /** Where the webview recomputes attention live: `auto` tries WebGL and falls back to cpu. */
