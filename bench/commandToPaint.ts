@@ -8,8 +8,11 @@
  *          model load, forward pass, trace transfer host → webview, first render
  *   warm   a second run on other text: the panel, worker and model are there already
  *
- * Both for the built-in model (or its random stand-in) and for the GPT-2-small-shaped model at 128 tokens
- * (its 31.5 MiB trace crosses the host → webview boundary). `npx tsx bench/commandToPaint.ts [--json]`
+ * For the built-in model (26 tokens, and 512 tokens on the built-in model or its 512-position random
+ * stand-in) and the GPT-2-small-shaped model at 128 and 1024 tokens. Beside each time, from the
+ * extension's log: the warm run's forward pass (worker), how far the paint came after it, and the bytes
+ * the panel fetched before its first paint (it fetches the visible layer's q and k; the rest follows).
+ * `npx tsx bench/commandToPaint.ts [--json] [--only builtin,builtin512,small128,small1024]`
  */
 import * as fs from 'fs';
 import * as os from 'os';
@@ -17,13 +20,29 @@ import * as path from 'path';
 import type { Frame, Page } from 'playwright-core';
 import { focusEditor, launchBrowser, openFile, openWorkbench, selectText, waitForEditorText } from '../test/e2e/browser';
 import { codeServerDir, startCodeServer } from '../test/e2e/codeServer';
-import { BenchModel, builtinModel, gpt2SmallModel } from './lib/models';
+import { BenchModel, builtinLongModel, builtinModel, gpt2SmallModel } from './lib/models';
+import { arg } from './lib/stats';
 
 export interface PaintRow {
   model: string;
   tokens: number;
   coldMs: number;
   warmMs: number;
+  /** The warm run's forward pass in the worker (its log line). */
+  warmForwardMs?: number;
+  /** MiB the panel fetched before its first paint, warm run, and the precision of q and k. */
+  warmFetchedMiB?: number;
+  precision?: string;
+  /** From the analysis reaching the webview to its first paint, warm run. */
+  warmPaintAfterArrivalMs?: number;
+}
+
+/** What the extension's log says about runs 1 (cold) and 2 (warm). */
+interface RunLog {
+  forwardMs?: number;
+  fetchedMiB?: number;
+  precision?: string;
+  paintAfterArrivalMs?: number;
 }
 
 const ZH = '我来自福州,现在住在北京,是一个正值壮年的牛马程序员';
@@ -54,7 +73,7 @@ async function panelView(page: Page): Promise<{ tokens: string; header: string }
 }
 
 /** Selects `text`, presses the keybinding, and waits until the panel shows its tokens from `model`; milliseconds. */
-async function showAttention(page: Page, text: string, model: string, timeoutMs = 60_000): Promise<number> {
+async function showAttention(page: Page, text: string, model: string, timeoutMs = 300_000): Promise<number> {
   await selectText(page, text);
   await focusEditor(page);
   const t0 = Date.now();
@@ -68,7 +87,7 @@ async function showAttention(page: Page, text: string, model: string, timeoutMs 
 }
 
 /** One window on a fresh code-server: the first run (cold) and a second one on other text (warm). */
-async function session(ws: string, settings: Record<string, unknown>, texts: [string, string], model: string): Promise<[number, number]> {
+async function session(ws: string, settings: Record<string, unknown>, texts: [string, string], model: string): Promise<[number, number, RunLog]> {
   const cs = await startCodeServer({ workspaceFolder: ws, extensionDevelopmentPath: path.resolve(__dirname, '..'), settings });
   const browser = await launchBrowser();
   try {
@@ -78,44 +97,66 @@ async function session(ws: string, settings: Record<string, unknown>, texts: [st
     const cold = await showAttention(page, texts[0], model);
     const warm = await showAttention(page, texts[1], model);
     // Where the time went, from the extension's log: the worker's load and run, the webview's arrival.
-    await new Promise((r) => setTimeout(r, 500));
+    await new Promise((r) => setTimeout(r, 1500));
+    const warmLog: RunLog = {};
     for (const file of cs.extensionHostLogs().filter((f) => f.endsWith('QKV Lens.log'))) {
       for (const line of fs.readFileSync(file, 'utf8').split('\n')) {
         if (/tokens, load|analysis \d+ \(/.test(line)) console.log(`  ${line.replace(/^\S+ \S+ \[\w+\] /, '')}`);
+        const run = /run 2: \d+ tokens, load \d+ ms, run (\d+) ms/.exec(line);
+        if (run) warmLog.forwardMs = Number(run[1]);
+        const paint = /analysis 2 \(([\d.]+) MiB fetched before the first paint, (f16|f32)\):.*painted (\d+) ms after it arrived/.exec(line);
+        if (paint) Object.assign(warmLog, { fetchedMiB: Number(paint[1]), precision: paint[2], paintAfterArrivalMs: Number(paint[3]) });
       }
     }
-    return [cold, warm];
+    return [cold, warm, warmLog];
   } finally {
     await browser.close();
     await cs.stop();
   }
 }
 
-export async function benchCommandToPaint(): Promise<PaintRow[]> {
+export async function benchCommandToPaint(only: string[] = []): Promise<PaintRow[]> {
   if (!fs.existsSync(path.join(codeServerDir(), 'out', 'node', 'entry.js'))) throw new Error('code-server is not installed: run scripts/install-code-server.sh');
   const builtin = builtinModel();
+  // The built-in model at 512 tokens: itself once it has 512 positions, its random stand-in until then.
+  const builtin512 = builtin.positions >= 512 ? builtin : builtinLongModel();
   const small: BenchModel = gpt2SmallModel();
   const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'qkv-bench-paint-'));
-  const lines = [ZH, ZH2, zhText(128, 1), zhText(128, 2)];
+  const lines = [ZH, ZH2, zhText(128, 1), zhText(128, 2), zhText(512, 1), zhText(512, 2), zhText(1024, 1), zhText(1024, 2)];
   fs.writeFileSync(path.join(ws, 'sample.txt'), lines.join('\n') + '\n');
+  const rows: PaintRow[] = [];
+  const want = (id: string) => !only.length || only.includes(id);
+  const run = async (label: string, m: BenchModel, texts: [string, string], maxTokens: number) => {
+    const name = m.random ? path.basename(m.dir) : 'teaching model';
+    const settings = { ...(m.random ? { 'qkvLens.model': m.dir } : {}), 'qkvLens.maxTokens': maxTokens };
+    const [coldMs, warmMs, log] = await session(ws, settings, texts, name);
+    rows.push({ model: label, tokens: texts[0].length, coldMs, warmMs, warmForwardMs: log.forwardMs, warmFetchedMiB: log.fetchedMiB, precision: log.precision, warmPaintAfterArrivalMs: log.paintAfterArrivalMs });
+  };
   try {
-    const builtinName = builtin.random ? path.basename(builtin.dir) : 'teaching model';
-    const [cold, warm] = await session(ws, builtin.random ? { 'qkvLens.model': builtin.dir } : {}, [ZH, ZH2], builtinName);
-    const [smallCold, smallWarm] = await session(ws, { 'qkvLens.model': small.dir }, [lines[2], lines[3]], path.basename(small.dir));
-    return [
-      { model: builtin.label, tokens: ZH.length, coldMs: cold, warmMs: warm },
-      { model: small.label, tokens: 128, coldMs: smallCold, warmMs: smallWarm },
-    ];
+    if (want('builtin')) await run(builtin.label, builtin, [ZH, ZH2], 512);
+    if (want('builtin512')) await run(builtin512.label, builtin512, [lines[4], lines[5]], 512);
+    if (want('small128')) await run(small.label, small, [lines[2], lines[3]], 512);
+    if (want('small1024')) await run(small.label, small, [lines[6], lines[7]], 1024);
+    return rows;
   } finally {
     fs.rmSync(ws, { recursive: true, force: true });
   }
 }
 
+export function paintTable(rows: PaintRow[]): string {
+  const n = (x: number | undefined, digits = 0) => (x === undefined ? '?' : x.toFixed(digits));
+  return [
+    '| model | tokens | cold ms | warm ms | forward (warm) ms | warm − forward ms | fetched before first paint MiB | paint after arrival ms |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    ...rows.map((r) => `| ${r.model} | ${r.tokens} | ${r.coldMs} | ${r.warmMs} | ${n(r.warmForwardMs)} | ${r.warmForwardMs === undefined ? '?' : r.warmMs - r.warmForwardMs} | ${n(r.warmFetchedMiB, 2)} (${r.precision ?? '?'}) | ${n(r.warmPaintAfterArrivalMs)} |`),
+  ].join('\n');
+}
+
 if (require.main === module) {
-  benchCommandToPaint().then(
+  benchCommandToPaint(arg('only', '').split(',').filter(Boolean)).then(
     (rows) => {
       if (process.argv.includes('--json')) console.log(JSON.stringify(rows));
-      else for (const r of rows) console.log(`${r.model}, ${r.tokens} tokens: cold ${r.coldMs} ms, warm ${r.warmMs} ms`);
+      else console.log(paintTable(rows));
     },
     (err) => {
       console.error(err);

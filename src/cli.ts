@@ -11,7 +11,7 @@ import * as path from 'path';
 import { defaultWasmDir, initWasmBackend } from './engine/backend';
 import { loadModelFromDir } from './engine/loadModel';
 import { runTrace } from './engine/runTrace';
-import { AttentionTrace, nestedAttentions } from './engine/trace';
+import { AttentionTrace, nestedAttentions } from './shared/trace';
 import { builtinModelDir, trainingStages } from './models/builtinModel';
 import { hubCacheDirs, modelIdFromSnapshotDir, resolveModelFolder } from './models/hfCache';
 

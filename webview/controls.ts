@@ -8,7 +8,7 @@ import { format } from '../src/shared/strings';
 import { DEFAULT_WHAT_IF, WhatIf } from './recompute';
 import { button, checkbox, dropdown } from './ui/toolkit';
 import { meanOfHeads } from './attentionMath';
-import { MEAN_OF_HEADS, ROLLOUT, ViewModel, currentMatrix, matrixStats, tokenCount } from './viewModel';
+import { MEAN_OF_HEADS, ROLLOUT, ViewModel, canDraw, currentMatrix, matrixStats, tokenCount } from './viewModel';
 
 export interface ControlEvents {
   layer(layer: number): void;
@@ -96,12 +96,17 @@ export class Controls {
   /** Saturation of the softmax for the current head: the what-ifs' effect in two numbers. */
   update(vm: ViewModel): void {
     const s = vm.strings;
+    if (!vm.store.gpu && !vm.store.noGpu) return; // the backend is still starting: nothing computed yet
+    if (!canDraw(vm)) {
+      this.saturation.textContent = '';
+      return;
+    }
     const t = tokenCount(vm);
     const now = matrixStats(currentMatrix(vm), t);
     let text = `${s.saturation}: ${s.entropy} ${now.entropy.toFixed(3)} · ${s.maxWeight} ${now.max.toFixed(3)}`;
     if (!vm.store.atModelSettings && vm.head !== ROLLOUT) {
-      const { weights, model } = vm.analysis.trace;
-      const layer = weights.subarray(vm.layer * model.heads * t * t, (vm.layer + 1) * model.heads * t * t);
+      const { model } = vm.analysis.trace;
+      const layer = vm.store.modelLayer(vm.layer);
       const base = vm.head >= 0 ? layer.subarray(vm.head * t * t, (vm.head + 1) * t * t) : meanOfHeads(layer, model.heads, t);
       const m = matrixStats(base, t);
       text += ` · ${format(s.modelSaturation, m.entropy.toFixed(3), m.max.toFixed(3))}`;

@@ -1,21 +1,22 @@
 /**
- * The panel's entry point: says 'ready', receives validated messages, keeps the view model, switches
- * views and wires the controls. Weights come from the WeightStore: the model's own at the model's
- * settings (checked against a live GPU recompute, shown in the footer), a live recompute otherwise.
+ * The panel's entry point: says 'ready', receives validated messages and turns them, the controls and
+ * the views' actions into `store.update(...)` calls (panelStore.ts, the one state). One subscriber
+ * renders what changed, saves the state and tells the host the layer, head and token the editor paints.
+ * Weights come from the WeightStore: the model's own at the model's settings (checked against a live
+ * GPU recompute, shown in the footer), a live recompute otherwise.
  */
 import type { ExportFormat } from '../src/shared/protocol';
-import { traceBytes } from '../src/engine/trace';
 import { Analysis, LessonState, RecomputeBackend, parseToWebview } from '../src/shared/protocol';
-import { UI_STRINGS, UiStrings, format } from '../src/shared/strings';
+import { UI_STRINGS, format } from '../src/shared/strings';
 import { Controls } from './controls';
 import { exportView } from './export/exporter';
-import { DEFAULT_WHAT_IF, WhatIf, initRecomputeBackend } from './recompute';
+import { DEFAULT_WHAT_IF, initRecomputeBackend, tensorCount } from './recompute';
 import { palette, watchTheme } from './ui/colors';
 import { tabs } from './ui/toolkit';
 import { hideTooltip } from './ui/tooltip';
 import { headNote } from './ui/headNote';
 import { seeWhyTabs, seeWhyViews } from './views/seeWhyViews';
-import { VIEW_IDS, ViewId, ViewModel } from './viewModel';
+import { VIEW_IDS, ViewId, ViewModel, canDraw, neededNow, singleHead, weightRow } from './viewModel';
 import { HeadView } from './views/headView';
 import { MatrixView } from './views/matrixView';
 import { ModelView } from './views/modelView';
@@ -23,22 +24,27 @@ import { StepView } from './views/stepView';
 import { TokensView } from './views/tokensView';
 import { View, ViewActions } from './views/view';
 import { loadState, post, saveState } from './vscodeApi';
-import { WeightStore } from './weightStore';
+import { NO_GPU, PanelStore, StoreField } from './panelStore';
+import { TraceData, Want } from './traceData';
 
 const app = document.getElementById('app') as HTMLElement;
-let strings: UiStrings = { ...UI_STRINGS };
-let vm: ViewModel | undefined;
-let backend: string | undefined;
 const saved = loadState();
-const wanted = {
-  view: (VIEW_IDS as readonly string[]).includes(saved?.view ?? '') ? (saved?.view as ViewId) : 'tokens',
-  layer: saved?.layer ?? 0,
-  head: saved?.head ?? 0,
-  focused: saved?.focused ?? null,
-  key: saved?.key ?? null,
-  shownHeads: saved?.shownHeads,
-};
-let whatIf: WhatIf = saved?.whatIf ?? { ...DEFAULT_WHAT_IF };
+const log = (message: string) => post({ type: 'log', level: 'warn', message });
+const store = new PanelStore(
+  {
+    view: (VIEW_IDS as readonly string[]).includes(saved?.view ?? '') ? (saved?.view as ViewId) : 'tokens',
+    layer: saved?.layer ?? 0,
+    head: saved?.head ?? 0,
+    focused: saved?.focused ?? null,
+    key: saved?.key ?? null,
+    whatIf: saved?.whatIf ?? { ...DEFAULT_WHAT_IF },
+    shownHeads: saved?.shownHeads,
+  },
+  { ...UI_STRINGS },
+  log,
+);
+/** A single head also becomes the head view's only drawn head. */
+const headPatch = (head: number) => (head >= 0 ? { head, shownHeads: [head] } : { head });
 
 function el(tag: string, className: string): HTMLElement {
   const e = document.createElement(tag);
@@ -46,29 +52,15 @@ function el(tag: string, className: string): HTMLElement {
   return e;
 }
 
-const log = (message: string) => post({ type: 'log', level: 'warn', message });
-
 const actions: ViewActions = {
-  focus: (query, key = null) => setFocus(query, key),
+  focus: (query, key = null) => store.update({ focused: query, key }),
   reveal: (index) => post({ type: 'revealToken', index }),
   openHead: (layer, head, at) => {
-    if (!vm) return;
-    vm.layer = wanted.layer = layer;
-    vm.view = wanted.view = 'matrix';
-    tabBar?.select('matrix');
-    setHead(head);
-    controls.render(vm); // after setHead: the pickers show vm's layer and head
-    if (at) setFocus(at.query, at.key); // see-why: a head label opens its head where it is strongest
-    scheduleCheck();
+    // `at` (see why: a head label) opens the head on the query and key where its pattern is strongest.
+    store.update({ layer, view: 'matrix', ...headPatch(head), ...(at ? { focused: at.query, key: at.key } : {}) });
     (panel.querySelector('.matrix-canvas') as HTMLElement | null)?.focus();
   },
-  showHeads: (shown) => {
-    if (!vm) return;
-    vm.shownHeads = shown;
-    wanted.shownHeads = shown.flatMap((s, h) => (s ? [h] : []));
-    renderView();
-    persist();
-  },
+  showHeads: (shown) => store.update({ shownHeads: shown.flatMap((s, h) => (s ? [h] : [])) }),
   log,
 };
 
@@ -86,16 +78,11 @@ const statusLine = el('div', 'status');
 statusLine.setAttribute('role', 'status');
 const tabsHost = el('nav', 'view-tabs');
 const controls = new Controls({
-  layer: (layer) => {
-    if (!vm) return;
-    vm.layer = wanted.layer = layer;
-    vm.focused = vm.focused !== null && vm.focused < vm.analysis.trace.tokens.length ? vm.focused : null;
-    refresh();
-    scheduleCheck();
-  },
-  head: (head) => setHead(head),
+  layer: (layer) => store.update({ layer }, 'controls'),
+  head: (head) => store.update(headPatch(head), 'controls'),
   stage: (step) => post({ type: 'selectStage', step }),
-  whatIf: (next, rebuild) => setWhatIf(next, rebuild),
+  // `rebuild` (Reset): the controls must show the new values; never during a slider drag, nor under a focused checkbox.
+  whatIf: (whatIf, rebuild) => store.update({ whatIf }, rebuild ? 'panel' : 'controls'),
   export: (kind) => void doExport(kind),
 });
 const notice = el('div', 'notice');
@@ -110,86 +97,118 @@ exportStatus.setAttribute('role', 'status');
 footer.append(timing, check, exportStatus);
 let tabBar: ReturnType<typeof tabs> | undefined;
 
-function setHead(head: number): void {
-  if (!vm) return;
-  vm.head = wanted.head = head;
-  if (head >= 0) {
-    vm.shownHeads = vm.shownHeads.map((_, h) => h === head);
-    wanted.shownHeads = [head];
-  }
-  refresh();
-}
-
-/** `rebuild`: redraw the controls too (after Reset; never during a slider drag, nor under a focused checkbox). */
-function setWhatIf(next: WhatIf, rebuild = false): void {
-  whatIf = next;
-  if (!vm) return;
-  vm.whatIf = next;
-  vm.store = new WeightStore(vm.analysis.trace, backend, next, log);
-  if (rebuild) controls.render(vm);
-  refresh();
-  if (vm.store.atModelSettings) scheduleCheck();
-}
-
 let persistTimer: ReturnType<typeof setTimeout> | undefined;
 function persist(): void {
   if (persistTimer !== undefined) return;
   // Debounced: hover changes the focus on every token crossed.
   persistTimer = setTimeout(() => {
     persistTimer = undefined;
-    if (!vm) return;
+    const s = store.selection;
     const prev = loadState();
     saveState({
       version: 1,
-      layer: vm.layer,
-      head: vm.head,
-      view: vm.view,
-      focused: vm.focused,
-      key: vm.key,
-      whatIf: vm.whatIf,
-      shownHeads: vm.shownHeads.flatMap((s, h) => (s ? [h] : [])),
+      layer: s.layer,
+      head: s.head,
+      view: s.view,
+      focused: s.focused,
+      key: s.key,
+      whatIf: s.whatIf,
+      ...(s.shownHeads ? { shownHeads: s.shownHeads } : {}),
       ...(prev?.request ? { request: prev.request } : {}),
     });
   }, 150);
 }
 
-function setFocus(query: number | null, key: number | null): void {
-  if (!vm) return;
-  const t = vm.analysis.trace.tokens.length;
-  if (query !== null && (query < 0 || query >= t)) query = null;
-  if (key !== null && (key < 0 || key >= t)) key = null;
-  if (vm.focused === query && vm.key === key) return;
-  const queryChanged = vm.focused !== query;
-  vm.focused = wanted.focused = query;
-  vm.key = wanted.key = key;
-  views[vm.view].paintFocus(vm);
-  persist();
-  // The editor paints the same row; it knows heads and their mean, not rollout (sent as the mean).
-  if (queryChanged) post({ type: 'focusToken', index: query, layer: vm.layer, head: vm.head >= 0 ? vm.head : -1 });
+/** Everything the panel shows is computed and the backend is settled: views may draw. */
+function drawable(vm: ViewModel): boolean {
+  return (vm.store.gpu !== undefined || vm.store.noGpu) && canDraw(vm);
 }
 
-function switchView(id: ViewId): void {
+/**
+ * The editor paints and hovers what the panel shows: told on every change of layer, head or focused
+ * token, with the focused row as computed here (until it can be, the host paints the model's own).
+ */
+function tellHost(): void {
+  const vm = store.vm;
   if (!vm) return;
-  hideTooltip();
-  vm.view = wanted.view = id;
-  tabBar?.select(id);
-  renderView();
-  persist();
+  const row = vm.focused !== null && drawable(vm) ? weightRow(vm, vm.focused).slice() : undefined;
+  // Rollout needs the panel's row; without one the host paints the mean of heads.
+  post({ type: 'focusToken', index: vm.focused, layer: vm.layer, head: row || vm.head >= -1 ? vm.head : -1, ...(row ? { row } : {}) });
 }
+
+/** The visible layer's arrays first, then the check against the model, then every other layer in the background. */
+function fetchWhatIsShown(): void {
+  const vm = store.vm;
+  if (!vm || vm.data.error) return;
+  const now = neededNow(vm);
+  const t = vm.data.tokens;
+  // The model's own weights, only to check the GPU against (one head past 256 tokens: 4 MiB at 1024).
+  const check: Want[] = store.backend && store.backend !== NO_GPU ? [{ layer: vm.layer, parts: ['weights'], ...(t > CHECK_ALL_HEADS_UP_TO ? { head: singleHead(vm) } : {}) }] : [];
+  const layers = vm.analysis.trace.model.layers;
+  const rest: Want[] = [];
+  for (let d = 1; d < layers; d++) for (const l of [vm.layer + d, vm.layer - d]) if (l >= 0 && l < layers) rest.push({ layer: l, parts: ['q', 'k'] });
+  vm.data.want([...now, ...check, ...rest]);
+}
+
+/** Past this many tokens the check compares one head (the model's weights of a whole layer would be 48 MiB at 1024). */
+const CHECK_ALL_HEADS_UP_TO = 256;
+/** A difference from the model above this shows in the three decimals the panel prints: q and k then travel as float32. */
+const VISIBLE_DIFFERENCE = 5e-4;
+/** A layer's q and k (float32) above this travel as float16: smaller ones cost little either way. */
+const F16_ABOVE_BYTES = 2 ** 20;
+/** True while the panel shows "fetching" instead of the view (what it shows has not all arrived). */
+let waiting = false;
+
+store.subscribe(({ fields, origin }) => {
+  const vm = store.vm;
+  const has = (...names: StoreField[]) => names.some((n) => fields.has(n));
+  if (vm) {
+    if (has('analysis', 'view', 'layer', 'head', 'backend', 'weights')) fetchWhatIsShown();
+    if (has('analysis', 'strings')) renderAll();
+    else if (has('data', 'backend')) {
+      // More arrived: draw what was waiting for it (and let the editor paint the panel's numbers).
+      if (waiting && drawable(vm)) {
+        renderView();
+        controls.update(vm);
+        tellHost();
+      }
+      scheduleCheck();
+    } else {
+      if (has('view')) {
+        hideTooltip();
+        tabBar?.select(vm.view);
+      }
+      if (has('view', 'layer', 'head', 'whatIf', 'shownHeads', 'weights')) {
+        renderView();
+        if (origin !== 'controls' && has('layer', 'head', 'whatIf')) controls.render(vm);
+        else controls.update(vm);
+        renderCheck();
+      } else if (has('focused', 'key') && !waiting) views[vm.view].paintFocus(vm);
+    }
+    if (has('layer', 'weights')) scheduleCheck();
+    if (has('analysis', 'layer', 'head', 'focused', 'weights')) tellHost();
+  }
+  if (has('view', 'layer', 'head', 'focused', 'key', 'whatIf', 'shownHeads')) persist();
+});
+
 
 function renderHeader(): void {
   header.replaceChildren();
+  const vm = store.vm;
   if (!vm) return;
   const { model, tokens } = vm.analysis.trace;
   const title = el('h1', 'title');
   title.textContent = vm.analysis.source;
   const meta = el('div', 'meta');
+  const strings = vm.strings;
   meta.textContent = `${strings.model}: ${model.name} (${model.architecture}, ${model.layers}×${model.heads}, dk=${model.headDim}) · ${strings.tokenizer}: ${model.tokenizer} · ${strings.tokens}: ${tokens.length}`;
   header.append(title, meta);
 }
 
 function renderTabs(): void {
+  const vm = store.vm;
   if (!vm) return;
+  const strings = vm.strings;
   const items = [
     { id: 'tokens', label: strings.viewTokens },
     { id: 'heads', label: strings.viewHeads },
@@ -198,34 +217,53 @@ function renderTabs(): void {
     { id: 'steps', label: strings.viewSteps },
     ...seeWhyTabs(strings),
   ];
-  tabBar = tabs(strings.view, items, vm.view, panel.id, (id) => switchView(id as ViewId));
+  tabBar = tabs(strings.view, items, vm.view, panel.id, (id) => store.update({ view: id as ViewId }));
   tabsHost.replaceChildren(tabBar.element, controls.exports);
 }
 
+const fetching = el('p', 'empty fetching');
+fetching.setAttribute('aria-busy', 'true');
+
 function renderView(): void {
+  const vm = store.vm;
   if (!vm) return;
+  waiting = !drawable(vm);
+  document.body.dataset.view = vm.view;
+  if (waiting) {
+    // Nothing is drawn from data that has not arrived; the view appears as soon as it has.
+    fetching.textContent = vm.data.error ? `${vm.strings.error}: ${vm.data.error}` : format(vm.strings.fetchingLayers, neededNow(vm).filter((w) => !vm.data.hasAll(w)).length);
+    panel.replaceChildren(fetching);
+    return;
+  }
   const view = views[vm.view];
   if (panel.firstElementChild !== view.element) panel.replaceChildren(view.element);
   panel.setAttribute('aria-labelledby', `tab-${vm.view}`);
-  document.body.dataset.view = vm.view;
   view.render(vm);
+  // For tests and benches: what has crossed from the host, and the GPU's live tensors (must not grow).
+  document.body.dataset.fetchedBytes = String(vm.data.bytes);
+  document.body.dataset.tensors = String(tensorCount());
 }
 
 function renderFooter(): void {
+  const vm = store.vm;
   if (!vm) return;
-  timing.textContent = format(strings.timing, vm.analysis.millis.load.toFixed(0), vm.analysis.millis.run.toFixed(0));
+  timing.textContent = format(vm.strings.timing, vm.analysis.millis.load.toFixed(0), vm.analysis.millis.run.toFixed(0));
   renderCheck();
 }
 
 function renderCheck(): void {
+  const vm = store.vm;
+  const strings = store.strings;
   const info = vm?.store.info;
   if (!vm || !info) {
-    check.textContent = backend ? '' : strings.recomputeUnavailable;
+    check.textContent = store.backend ? '' : strings.recomputeUnavailable;
     return;
   }
-  const diff = vm.store.atModelSettings && info.maxDiff !== undefined ? ` · ${format(strings.recomputeCheck, info.maxDiff.toExponential(1))}` : '';
+  const shown = vm.store.atModelSettings && info.maxDiff !== undefined && info.checked?.layer === vm.layer;
+  const diff = shown ? ` · ${format(strings.recomputeCheck, (info.maxDiff as number).toExponential(1))}` : '';
   check.textContent = `${format(strings.recomputeBackend, info.backend)} (${info.ms.toFixed(1)} ms)${diff}`;
-  document.body.dataset.recomputeMaxDiff = vm.store.atModelSettings && info.maxDiff !== undefined ? String(info.maxDiff) : '';
+  document.body.dataset.recomputeMaxDiff = shown ? String(info.maxDiff) : '';
+  document.body.dataset.precision = vm.data.precision;
 }
 
 let checkTimer: ReturnType<typeof setTimeout> | undefined;
@@ -234,73 +272,50 @@ function scheduleCheck(): void {
   if (checkTimer !== undefined) clearTimeout(checkTimer);
   checkTimer = setTimeout(() => {
     checkTimer = undefined;
-    if (!vm || !backend || !vm.store.atModelSettings) return;
-    vm.store.check(vm.layer);
+    const vm = store.vm;
+    if (!vm || !drawable(vm) || !vm.store.atModelSettings) return;
+    const head = vm.data.tokens > CHECK_ALL_HEADS_UP_TO ? singleHead(vm) : undefined;
+    const info = vm.store.check(vm.layer, head);
+    if (info?.maxDiff !== undefined && info.maxDiff > VISIBLE_DIFFERENCE && vm.data.precision === 'f16') {
+      // float16 q and k moved a weight by a visible amount: fetch them again as float32 and recompute.
+      log(`layer ${vm.layer}: float16 q, k differ from the model by ${info.maxDiff.toExponential(1)}; fetching float32`);
+      vm.data.raisePrecision();
+      store.update({ arrived: 'weights' });
+      return;
+    }
     renderCheck();
   }, 30);
 }
 
-/** Layer, head or what-ifs changed: redraw the view and the saturation readout. */
-function refresh(): void {
-  if (!vm) return;
-  renderView();
-  controls.update(vm);
-  renderCheck();
-  persist();
-}
-
 function renderAll(): void {
+  const vm = store.vm;
   if (!vm) return;
+  app.replaceChildren(header, statusLine, tabsHost, controls.element, notice, headNote.element, panel, footer);
+  document.body.dataset.tokens = String(vm.analysis.trace.tokens.length);
+  hideTooltip();
   renderHeader();
   renderTabs();
   controls.render(vm);
   const trace = vm.analysis.trace;
-  notice.textContent = trace.truncatedFrom ? format(strings.truncated, trace.truncatedFrom, trace.tokens.length) : '';
+  notice.textContent = trace.truncatedFrom ? format(vm.strings.truncated, trace.truncatedFrom, trace.tokens.length) : '';
   renderView();
   renderFooter();
-  persist();
-}
-
-function showAnalysis(analysis: Analysis): void {
-  const { model, tokens } = analysis.trace;
-  const layer = Math.min(wanted.layer, model.layers - 1);
-  const head = wanted.head < 0 ? wanted.head : Math.min(wanted.head, model.heads - 1);
-  const focused = wanted.focused !== null && wanted.focused < tokens.length ? wanted.focused : null;
-  const key = wanted.key !== null && wanted.key < tokens.length ? wanted.key : null;
-  const shown = wanted.shownHeads?.filter((h) => h < model.heads);
-  const shownHeads = Array.from({ length: model.heads }, (_, h) => (shown && shown.length ? shown.includes(h) : true));
-  const store = new WeightStore(analysis.trace, backend, whatIf, log);
-  vm = { analysis, strings, view: wanted.view, layer, head, focused, key, whatIf, shownHeads, store };
-  headNote.hide();
-  app.replaceChildren(header, statusLine, tabsHost, controls.element, notice, headNote.element, panel, footer);
-  document.body.dataset.tokens = String(tokens.length);
-  renderAll();
-  scheduleCheck();
 }
 
 /** A step of the guided lesson: the same changes the tabs and controls make, all at once. */
 function applyLesson(lesson: LessonState): void {
-  if (lesson.whatIf) whatIf = { ...lesson.whatIf };
-  wanted.view = lesson.view;
-  wanted.layer = lesson.layer ?? wanted.layer;
-  wanted.head = lesson.head ?? wanted.head;
-  wanted.focused = lesson.token ?? null;
-  wanted.key = lesson.key ?? null;
-  if (!vm) return;
   hideTooltip();
-  const { layers, heads } = vm.analysis.trace.model;
-  vm.layer = wanted.layer = Math.min(wanted.layer, layers - 1);
-  vm.view = wanted.view;
-  vm.whatIf = whatIf;
-  vm.store = new WeightStore(vm.analysis.trace, backend, whatIf, log);
-  // Cleared so that setFocus below tells the editor the new layer and head even for the same token.
-  vm.focused = vm.key = null;
-  tabBar?.select(vm.view);
-  // The head first: the controls are rebuilt from vm, so the head picker must show the new head.
-  setHead(Math.min(wanted.head, heads - 1));
-  controls.render(vm);
-  setFocus(wanted.focused, wanted.key);
-  scheduleCheck();
+  store.update(
+    {
+      view: lesson.view,
+      ...(lesson.layer !== undefined ? { layer: lesson.layer } : {}),
+      ...(lesson.head !== undefined ? headPatch(lesson.head) : {}),
+      ...(lesson.whatIf ? { whatIf: { ...lesson.whatIf } } : {}),
+      focused: lesson.token ?? null,
+      key: lesson.key ?? null,
+    },
+    'host',
+  );
 }
 
 let recomputeStarted = false;
@@ -310,45 +325,52 @@ function startRecompute(preference: RecomputeBackend): void {
   recomputeStarted = true;
   initRecomputeBackend(preference)
     .then((name) => {
-      backend = name;
       document.body.dataset.recomputeBackend = name;
-      if (!vm) return;
-      vm.store = new WeightStore(vm.analysis.trace, backend, vm.whatIf, log);
-      if (!vm.store.atModelSettings) refresh();
-      scheduleCheck();
+      store.update({ backend: name });
     })
     .catch((err: Error) => {
       log(`no tfjs backend for live recompute: ${err.message}`);
+      document.body.dataset.recomputeBackend = NO_GPU;
+      store.update({ backend: NO_GPU });
       renderCheck();
     });
 }
 
 function showEmpty(): void {
   const p = el('p', 'empty');
-  p.textContent = strings.empty;
+  p.textContent = store.strings.empty;
   app.replaceChildren(statusLine, p);
 }
 
 async function doExport(kind: ExportFormat): Promise<void> {
+  const vm = store.vm;
   if (!vm) return;
   exportStatus.textContent = '';
   try {
     const file = await exportView(vm, views[vm.view], kind);
     post({ type: 'export', format: file.format, fileName: file.fileName, data: file.data });
   } catch (err) {
-    exportStatus.textContent = `${strings.error}: ${(err as Error).message}`;
+    exportStatus.textContent = `${store.strings.error}: ${(err as Error).message}`;
     log(`export failed: ${(err as Error).message}`);
   }
 }
 
-/** Tells the host (its log) how long a trace took to arrive (host clock), to be checked and drawn, and painted. */
-function reportArrival(analysis: Analysis, sentAt: number | undefined, arrived: number, received: number, renderStart: number): void {
-  const mib = traceBytes(analysis.trace) / 2 ** 20;
-  const drawn = performance.now();
-  requestAnimationFrame(() => setTimeout(() => {
-    const transfer = sentAt !== undefined ? `arrived ${arrived - sentAt} ms after it was posted, ` : '';
-    post({ type: 'log', level: 'info', message: `analysis ${analysis.requestId} (${mib.toFixed(1)} MiB): ${transfer}checked in ${(renderStart - received).toFixed(0)} ms, drawn in ${(drawn - renderStart).toFixed(0)} ms, painted ${(performance.now() - received).toFixed(0)} ms after it arrived` });
-  }, 0));
+/**
+ * Tells the host (its log), once the first view is drawn, how long the analysis took to arrive (host
+ * clock), how many bytes were fetched before that paint, and when it was painted.
+ */
+function reportFirstPaint(analysis: Analysis, sentAt: number | undefined, arrived: number, received: number): void {
+  const transfer = sentAt !== undefined ? `arrived ${arrived - sentAt} ms after it was posted, ` : '';
+  const unsubscribe = store.subscribe(() => {
+    const vm = store.vm;
+    if (store.analysis !== analysis) return unsubscribe();
+    if (!vm || waiting) return;
+    unsubscribe();
+    const bytes = vm.data.bytes;
+    requestAnimationFrame(() => setTimeout(() => {
+      post({ type: 'log', level: 'info', message: `analysis ${analysis.requestId} (${(bytes / 2 ** 20).toFixed(2)} MiB fetched before the first paint, ${vm.data.precision}): ${transfer}painted ${(performance.now() - received).toFixed(0)} ms after it arrived` });
+    }, 0));
+  });
 }
 
 window.addEventListener('message', (event: MessageEvent) => {
@@ -361,21 +383,37 @@ window.addEventListener('message', (event: MessageEvent) => {
   }
   switch (message.type) {
     case 'init':
-      strings = message.strings;
       document.documentElement.lang = message.locale;
       // The setting picks the first view of a new panel; a restored panel keeps the one it had.
-      if (!saved && !vm && message.defaultView) wanted.view = message.defaultView;
+      store.update({ strings: message.strings, ...(!saved && !store.vm && message.defaultView ? { view: message.defaultView } : {}) }, 'host');
       startRecompute(message.backend ?? 'auto');
-      if (vm) {
-        vm.strings = strings;
-        renderAll();
-      } else showEmpty();
+      if (!store.vm) showEmpty();
       break;
     case 'analysis': {
-      const renderStart = performance.now();
       startRecompute('auto');
-      showAnalysis(message.analysis);
-      reportArrival(message.analysis, message.sentAt, arrived, t0, renderStart);
+      const { analysis } = message;
+      const { heads, headDim } = analysis.trace.model;
+      // float16 where it saves bytes that matter (a layer's q and k over 1 MiB); the check raises it back when visible.
+      const precision = 2 * heads * analysis.trace.tokens.length * headDim * 4 > F16_ABOVE_BYTES ? 'f16' : 'f32';
+      const data = new TraceData(analysis.requestId, analysis.trace, (fetch) => post({ type: 'fetchTrace', ...fetch }), precision);
+      reportFirstPaint(analysis, message.sentAt, arrived, t0);
+      headNote.hide();
+      store.update({ analysis: { analysis, data } }, 'host');
+      break;
+    }
+    case 'traceData':
+      if (store.data?.receive(message)) store.update({ arrived: 'data' }, 'host');
+      break;
+    case 'traceUnavailable':
+      if (store.data?.unavailable(message)) {
+        log(`the host could not send layer data: ${message.message}`);
+        if (waiting) renderView();
+      }
+      break;
+    case 'rowRequest': {
+      const vm = store.vm;
+      const ok = vm && drawable(vm) && message.index < vm.data.tokens;
+      post({ type: 'row', id: message.id, index: message.index, layer: vm?.layer ?? 0, head: vm?.head ?? 0, weights: ok ? weightRow(vm, message.index).slice() : new Float32Array(0) });
       break;
     }
     case 'lesson':
@@ -383,6 +421,7 @@ window.addEventListener('message', (event: MessageEvent) => {
       break;
     case 'status': {
       document.body.dataset.status = message.status;
+      const strings = store.strings;
       const text = message.status === 'loading' ? strings.loading : message.status === 'running' ? strings.running : message.status === 'error' ? `${strings.error}: ${message.message ?? ''}` : '';
       statusLine.textContent = text;
       statusLine.classList.toggle('error', message.status === 'error');
@@ -390,12 +429,12 @@ window.addEventListener('message', (event: MessageEvent) => {
     }
     case 'stale':
       document.body.classList.toggle('stale', message.stale);
-      notice.textContent = message.stale ? strings.stale : '';
+      notice.textContent = message.stale ? store.strings.stale : '';
       break;
     case 'focusToken':
-      setFocus(message.index, null);
+      store.update({ focused: message.index, key: null }, 'host');
       // The editor's cursor moved: show it here, but never pull keyboard focus out of the editor.
-      if (vm && document.hasFocus()) views[vm.view].focusToken?.(message.index);
+      if (store.vm && document.hasFocus()) views[store.vm.view].focusToken?.(message.index);
       break;
   }
 });
@@ -403,7 +442,7 @@ window.addEventListener('message', (event: MessageEvent) => {
 window.addEventListener('keydown', (e) => {
   if (e.key === 'Escape') {
     hideTooltip();
-    setFocus(null, null);
+    store.update({ focused: null, key: null });
   }
 });
 
@@ -416,11 +455,13 @@ let resizeTimer: ReturnType<typeof setTimeout> | undefined;
 let lastWidth = 0;
 new ResizeObserver(() => {
   const width = panel.clientWidth;
+  const vm = store.vm;
   if (!vm || Math.abs(width - lastWidth) < 24) return;
   lastWidth = width;
   if (resizeTimer !== undefined) clearTimeout(resizeTimer);
   resizeTimer = setTimeout(() => {
-    if (vm && vm.view !== 'tokens' && vm.view !== 'steps') renderView();
+    const now = store.vm;
+    if (now && now.view !== 'tokens' && now.view !== 'steps') renderView();
   }, 120);
 }).observe(panel);
 

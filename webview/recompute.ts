@@ -25,10 +25,14 @@ export function initRecomputeBackend(preference: 'auto' | 'webgl' | 'cpu' = 'aut
   if (!backendReady) {
     backendReady = (async () => {
       tf.env().set('SOFTWARE_WEBGL_ENABLED', true);
+      // Shapes as uniforms: one compiled shader per op serves every input length (without it each new
+      // token count compiles its own, 0.3–1.7 s here on SwiftShader, on the first paint of every analysis).
+      tf.env().set('WEBGL_USE_SHAPES_UNIFORMS', true);
       if (preference !== 'cpu') {
         try {
           if (await tf.setBackend('webgl')) {
             await tf.ready();
+            warmUp();
             return 'webgl';
           }
         } catch {
@@ -42,6 +46,13 @@ export function initRecomputeBackend(preference: 'auto' | 'webgl' | 'cpu' = 'aut
     })();
   }
   return backendReady;
+}
+
+/** Compiles the recompute's shaders before the first analysis arrives (it runs while the model does). */
+function warmUp(): void {
+  const q = new Float32Array(2 * 3 * 4).fill(0.5);
+  for (const causal of [true, false]) recomputeWeights(q, q, 2, 3, 4, { scale: true, temperature: 1, causal });
+  rolloutGpu([new Float32Array(9).fill(1 / 3), new Float32Array(9).fill(1 / 3)], 3);
 }
 
 /**

@@ -6,6 +6,7 @@ import type { Analysis } from '../src/shared/protocol';
 import { SEE_WHY_VIEWS, SeeWhyViewId } from '../src/shared/seeWhyViews';
 import type { UiStrings } from '../src/shared/strings';
 import type { WhatIf } from './recompute';
+import type { TraceData, Want } from './traceData';
 import type { WeightStore } from './weightStore';
 
 export type ViewId = 'tokens' | 'heads' | 'matrix' | 'model' | 'steps' | SeeWhyViewId;
@@ -17,6 +18,8 @@ export const ROLLOUT = -2;
 
 export interface ViewModel {
   analysis: Analysis;
+  /** The arrays fetched so far (q, k, v per layer; the model's weights where checked). */
+  data: TraceData;
   strings: UiStrings;
   view: ViewId;
   layer: number;
@@ -100,12 +103,34 @@ export function matrixStats(m: Float32Array, t: number): { entropy: number; max:
   return { entropy: entropy / t, max: max / t };
 }
 
-/** Row `query` as the model itself computed it (no what-ifs); undefined for rollout, which the model has no notion of. */
+/**
+ * What the view shown needs fetched before it can be drawn: the model view every layer, rollout the
+ * layers up to the chosen one, anything else the chosen layer; the step view also the chosen head's v
+ * and the model's own scores (it checks its arithmetic against them).
+ */
+export function neededNow(vm: ViewModel): Want[] {
+  const all = vm.analysis.trace.model.layers;
+  const layers = vm.view === 'model' ? Array.from({ length: all }, (_, l) => l) : vm.head === ROLLOUT ? Array.from({ length: vm.layer + 1 }, (_, l) => l) : [vm.layer];
+  const wants: Want[] = layers.map((layer) => ({ layer, parts: vm.store.needs() }));
+  if (vm.view === 'steps') {
+    wants[wants.length - 1].parts.push('v');
+    wants.push({ layer: vm.layer, parts: ['scores'], head: singleHead(vm) });
+  }
+  // The chosen layer first.
+  return wants.sort((a, b) => Number(b.layer === vm.layer) - Number(a.layer === vm.layer));
+}
+
+/** True when everything the view shown needs has arrived. */
+export function canDraw(vm: ViewModel): boolean {
+  return neededNow(vm).every((w) => vm.data.hasAll(w));
+}
+
+/** Row `query` as the model itself computes it (no what-ifs); undefined for rollout, which the model has no notion of. */
 export function modelRow(vm: ViewModel, query: number): Float32Array | undefined {
   const t = tokenCount(vm);
-  const { heads } = vm.analysis.trace.model;
-  const w = vm.analysis.trace.weights;
-  const at = (h: number) => ((vm.layer * heads + h) * t + query) * t;
+  const heads = vm.analysis.trace.model.heads;
+  const w = vm.store.modelLayer(vm.layer);
+  const at = (h: number) => (h * t + query) * t;
   if (vm.head >= 0) return w.subarray(at(vm.head), at(vm.head) + t);
   if (vm.head !== MEAN_OF_HEADS) return undefined;
   const row = new Float32Array(t);

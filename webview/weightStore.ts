@@ -1,13 +1,18 @@
 /**
- * Hands out attention weights for any layer, as the what-ifs make them: the model's own weights when
- * the what-ifs are at the model's settings, else a live recompute from Q and K on the GPU. Also the
- * aggregates (mean of heads, rollout), and the check that the GPU recompute equals the model.
+ * Hands out attention weights for any layer, as the what-ifs make them, computed in the panel from
+ * the fetched Q and K on the GPU (tfjs WebGL, or tfjs cpu where WebGL is missing): at the model's
+ * settings and under any what-if alike. Also the aggregates (mean of heads, rollout) and the check
+ * that the GPU equals the model's own weights (fetched only for that, or where no GPU path works: then
+ * the model's weights are shown at its settings and what-ifs are recomputed in plain JS).
+ *
+ * A layer is computed only once its q and k are there (`ready`); main.ts fetches before it draws.
  */
-import type { AttentionTrace } from '../src/engine/trace';
+import type { TraceHeader } from '../src/shared/trace';
 import { maxAbsDiff, meanOfHeads, recomputeLayerJs, rolloutJs } from './attentionMath';
 import { WhatIf, recomputeWeights, rolloutGpu } from './recompute';
+import type { TraceData } from './traceData';
 
-/** Recomputed layers kept at once: the current one and a few neighbours (a 512-token layer of 12 heads is 12 MB). */
+/** Computed layers kept at once: the current one and a few neighbours (a 1024-token layer of 12 heads is 50 MB). */
 const KEEP_LAYERS = 3;
 
 export interface RecomputeInfo {
@@ -15,16 +20,34 @@ export interface RecomputeInfo {
   ms: number;
   /** Largest |recomputed − model| at the model's own settings (only measured then). */
   maxDiff?: number;
+  /** The layer and head (undefined: every head) the check compared. */
+  checked?: { layer: number; head?: number };
+}
+
+class LayerCache {
+  private readonly layers = new Map<number, Float32Array>();
+  get(l: number): Float32Array | undefined {
+    return this.layers.get(l);
+  }
+  set(l: number, w: Float32Array): void {
+    this.layers.set(l, w);
+    if (this.layers.size > KEEP_LAYERS) this.layers.delete(this.layers.keys().next().value as number);
+  }
 }
 
 export class WeightStore {
-  private recomputed = new Map<number, Float32Array>();
-  private means = new Map<number, Float32Array>();
-  private rollouts: Float32Array[] | undefined;
-  /** The last GPU recompute, for the footer. */
+  private readonly computed = new LayerCache();
+  private readonly atModel = new LayerCache();
+  private readonly means = new Map<number, Float32Array>();
+  private readonly rollouts = new Map<number, Float32Array>();
+  /** The last recompute, for the footer. */
   info: RecomputeInfo | undefined;
 
-  constructor(readonly trace: AttentionTrace, readonly backend: string | undefined, readonly whatIf: WhatIf, private readonly onError: (message: string) => void) {}
+  /**
+   * `gpu`: the tfjs backend; undefined while it starts (nothing is computed then: main.ts waits) and
+   * where no GPU path works (`noGpu`).
+   */
+  constructor(readonly trace: TraceHeader, readonly data: TraceData, readonly gpu: string | undefined, readonly whatIf: WhatIf, private readonly onError: (message: string) => void, readonly noGpu = false) {}
 
   get t(): number {
     return this.trace.tokens.length;
@@ -35,24 +58,43 @@ export class WeightStore {
     return { ...this.whatIf, causal: this.whatIf.causal && this.trace.model.causal };
   }
 
-  /** True when the what-ifs equal the model's own computation, so its weights are the answer. */
+  /** True when the what-ifs equal the model's own computation. */
   get atModelSettings(): boolean {
     return this.whatIf.scale && this.whatIf.temperature === 1 && (this.whatIf.causal || !this.trace.model.causal);
   }
 
-  private slice(a: Float32Array, layer: number, cols: number): Float32Array {
-    const size = this.trace.model.heads * this.t * cols;
-    return a.subarray(layer * size, (layer + 1) * size);
+  private get modelWhatIf(): WhatIf {
+    return { scale: true, temperature: 1, causal: this.trace.model.causal };
   }
 
-  /** Layer `l`'s weights [H, T, T]. */
+  /** What layer `l` needs fetched before it can be drawn. */
+  needs(): Array<'q' | 'k' | 'weights'> {
+    return this.noGpu && this.atModelSettings ? ['weights'] : ['q', 'k'];
+  }
+
+  ready(l: number): boolean {
+    return this.needs().every((p) => this.data.has(l, p));
+  }
+
+  /** Layer `l`'s weights [H, T, T] under the what-ifs; `ready(l)` must hold. */
   layer(l: number): Float32Array {
-    if (this.atModelSettings) return this.slice(this.trace.weights, l, this.t);
-    const cached = this.recomputed.get(l);
-    if (cached) return cached;
-    const w = this.recompute(l, this.effective) ?? this.slice(this.trace.weights, l, this.t);
-    this.recomputed.set(l, w);
-    if (this.recomputed.size > KEEP_LAYERS) this.recomputed.delete(this.recomputed.keys().next().value as number);
+    if (this.atModelSettings) return this.modelLayer(l);
+    let w = this.computed.get(l);
+    if (!w) {
+      w = this.compute(l, this.effective);
+      this.computed.set(l, w);
+    }
+    return w;
+  }
+
+  /** Layer `l` at the model's own settings (what the what-ifs are compared with). */
+  modelLayer(l: number): Float32Array {
+    let w = this.atModel.get(l);
+    if (!w) {
+      const fetched = this.noGpu ? this.data.get(l, 'weights') : undefined;
+      w = fetched ?? this.compute(l, this.modelWhatIf);
+      this.atModel.set(l, w);
+    }
     return w;
   }
 
@@ -65,46 +107,54 @@ export class WeightStore {
     return m;
   }
 
-  /** Rollout up to and including layer `l` [T, T]; all layers are computed on first use. */
+  /** Rollout up to and including layer `l` [T, T]: needs layers 0…l. */
   rollout(l: number): Float32Array {
-    if (!this.rollouts) {
-      const means = Array.from({ length: this.trace.model.layers }, (_, i) => this.mean(i));
-      try {
-        this.rollouts = this.backend ? rolloutGpu(means, this.t) : rolloutJs(means, this.t);
-      } catch (err) {
-        this.onError(`rollout on the GPU failed: ${(err as Error).message}`);
-        this.rollouts = rolloutJs(means, this.t);
-      }
+    let r = this.rollouts.get(l);
+    if (r) return r;
+    const means = Array.from({ length: l + 1 }, (_, i) => this.mean(i));
+    let all: Float32Array[];
+    try {
+      all = this.gpu ? rolloutGpu(means, this.t) : rolloutJs(means, this.t);
+    } catch (err) {
+      this.onError(`rollout on the GPU failed: ${(err as Error).message}`);
+      all = rolloutJs(means, this.t);
     }
-    return this.rollouts[l];
+    all.forEach((m, i) => this.rollouts.set(i, m));
+    r = all[l];
+    return r;
   }
 
-  /** Recomputes layer `l` on the GPU at the model's settings and compares with the model's weights. */
-  check(l: number): RecomputeInfo | undefined {
-    if (!this.backend) return undefined;
-    const w = this.recompute(l, { scale: true, temperature: 1, causal: this.trace.model.causal });
-    if (!w || !this.info) return undefined;
-    this.info = { ...this.info, maxDiff: maxAbsDiff(w, this.slice(this.trace.weights, l, this.t)) };
+  /**
+   * Compares layer `l` at the model's settings (computed here) with the model's own weights, fetched
+   * (every head, or `head` only): the footer's "max difference from the model".
+   */
+  check(l: number, head?: number): RecomputeInfo | undefined {
+    const model = this.data.get(l, 'weights', head);
+    if (!this.gpu || !model || !this.data.has(l, 'q') || !this.data.has(l, 'k')) return undefined;
+    const ours = this.modelLayer(l);
+    const size = this.t * this.t;
+    const compared = head === undefined ? ours : ours.subarray(head * size, (head + 1) * size);
+    this.info = { ...(this.info ?? { backend: this.gpu, ms: 0 }), maxDiff: maxAbsDiff(compared, model), checked: { layer: l, ...(head !== undefined ? { head } : {}) } };
     return this.info;
   }
 
-  private recompute(l: number, whatIf: WhatIf): Float32Array | undefined {
+  private compute(l: number, whatIf: WhatIf): Float32Array {
     const { heads, headDim } = this.trace.model;
-    const q = this.slice(this.trace.q, l, headDim);
-    const k = this.slice(this.trace.k, l, headDim);
+    const q = this.data.get(l, 'q');
+    const k = this.data.get(l, 'k');
+    if (!q || !k) throw new Error(`layer ${l}'s q and k have not arrived`);
     const started = performance.now();
-    if (!this.backend) {
-      const w = recomputeLayerJs(q, k, heads, this.t, headDim, whatIf);
-      this.info = { backend: 'js', ms: performance.now() - started };
-      return w;
+    if (this.gpu) {
+      try {
+        const w = recomputeWeights(q, k, heads, this.t, headDim, whatIf);
+        this.info = { ...this.info, backend: this.gpu, ms: performance.now() - started };
+        return w;
+      } catch (err) {
+        this.onError(`recompute on ${this.gpu} failed: ${(err as Error).message}`);
+      }
     }
-    try {
-      const w = recomputeWeights(q, k, heads, this.t, headDim, whatIf);
-      this.info = { backend: this.backend, ms: performance.now() - started };
-      return w;
-    } catch (err) {
-      this.onError(`recompute failed: ${(err as Error).message}`);
-      return undefined;
-    }
+    const w = recomputeLayerJs(q, k, heads, this.t, headDim, whatIf);
+    this.info = { ...this.info, backend: 'js', ms: performance.now() - started };
+    return w;
   }
 }

@@ -8,6 +8,7 @@ import * as path from 'path';
 import { AttentionPanel, PanelEvents, isPanelState } from '../panel/attentionPanel';
 import { ModelWorker, RunError } from '../runtime/modelWorker';
 import { Analysis, FromWebview } from '../shared/protocol';
+import { attentionRow, traceHeader } from '../shared/trace';
 import { ModelChoice, currentModel } from '../models/modelChoice';
 import { AttentionDecorations, DecorationTarget, tokenAtOffset } from '../editor/attentionDecorations';
 import type { HoverSource } from '../editor/attentionHover';
@@ -158,13 +159,13 @@ export class AttentionController implements PanelEvents, HoverSource, vscode.Dis
       }
       const analysis: Analysis = {
         requestId,
-        trace,
+        trace: traceHeader(trace),
         source: fileName,
         stages: source.model.stages.map((s) => ({ step: s.step, label: s.label, ...(s.loss !== undefined ? { loss: s.loss } : {}) })),
         ...(source.stage !== undefined ? { stage: source.stage } : {}),
         millis,
       };
-      panel.showAnalysis(analysis);
+      panel.showAnalysis(analysis, trace);
       this.shown = source;
       panel.setStatus('idle');
       this.persistRequest(source);
@@ -216,14 +217,22 @@ export class AttentionController implements PanelEvents, HoverSource, vscode.Dis
 
   /** The analysis as the editor needs it, unless the text changed since. */
   target(uri?: vscode.Uri): DecorationTarget | undefined {
-    const trace = this.panel?.analysis?.trace;
+    const trace = this.panel?.trace;
     if (!trace || !this.source || this.stale) return undefined;
     if (uri && uri.toString() !== this.source.uri.toString()) return undefined;
     return { uri: this.source.uri, baseOffset: this.source.baseOffset, trace };
   }
 
-  layerHead(): { layer: number; head: number } {
-    return this.view;
+  /**
+   * Token `index`'s row as the panel shows it (computed there on the GPU, with its what-ifs); the
+   * model's own weights for the panel's layer and head when the panel is hidden or does not answer.
+   */
+  async rowFor(index: number): Promise<{ row: Float32Array; layer: number; head: number } | undefined> {
+    const fromPanel = await this.panel?.requestRow(index);
+    if (fromPanel && fromPanel.row.length === this.panel?.trace?.tokens.length) return fromPanel;
+    const trace = this.panel?.trace;
+    if (!trace || index >= trace.tokens.length) return undefined;
+    return { row: attentionRow(trace, this.view.layer, this.view.head, index), ...this.view };
   }
 
   private onEditorCursor(editor: vscode.TextEditor): void {
@@ -231,7 +240,9 @@ export class AttentionController implements PanelEvents, HoverSource, vscode.Dis
     if (!target || !this.panel) return;
     const index = tokenAtOffset(target, editor.document.offsetAt(editor.selection.active));
     if (index === undefined) return;
-    this.decorations.paint(target, this.view.layer, this.view.head, index);
+    // A visible panel answers with the row it shows (its focusToken) and the editor paints that;
+    // a hidden one cannot compute, so the model's weights are painted here.
+    if (!this.panel.panel.visible) this.decorations.paint(target, this.view.layer, this.view.head, index);
     this.panel.focusToken(index);
   }
 
@@ -240,7 +251,7 @@ export class AttentionController implements PanelEvents, HoverSource, vscode.Dis
       case 'focusToken': {
         this.view = { layer: message.layer, head: message.head };
         const target = this.target();
-        if (target) this.decorations.paint(target, message.layer, message.head, message.index);
+        if (target) this.decorations.paint(target, message.layer, message.head, message.index, message.row);
         break;
       }
       case 'selectStage':
@@ -268,7 +279,7 @@ export class AttentionController implements PanelEvents, HoverSource, vscode.Dis
 
   /** The document range of token `index` of the current analysis. */
   tokenRange(index: number): { uri: vscode.Uri; start: number; end: number } | undefined {
-    const token = this.panel?.analysis?.trace.tokens[index];
+    const token = this.panel?.trace?.tokens[index];
     if (!token || !this.source) return undefined;
     return { uri: this.source.uri, start: this.source.baseOffset + token.start, end: this.source.baseOffset + token.end };
   }

@@ -3,7 +3,7 @@
  * the panel), every other token's background shows how much the focused token attends to it.
  */
 import * as vscode from 'vscode';
-import { AttentionTrace, attentionRow } from '../engine/trace';
+import { AttentionTrace, attentionRow } from '../shared/trace';
 
 /** Eight strengths are enough to read and keep the number of decoration types fixed. */
 const LEVELS = 8;
@@ -32,14 +32,18 @@ export class AttentionDecorations implements vscode.Disposable {
     });
   }
 
-  /** Decorates every visible editor of the document; `query` null clears. */
-  paint(target: DecorationTarget, layer: number, head: number, query: number | null): void {
+  /**
+   * Decorates every visible editor of the document; `query` null clears. `row`: the weights the panel
+   * shows for `query` (computed there); without it, the model's own for `layer` and `head`.
+   */
+  paint(target: DecorationTarget, layer: number, head: number, query: number | null, row?: Float32Array): void {
     const editors = vscode.window.visibleTextEditors.filter((e) => e.document.uri.toString() === target.uri.toString());
     const buckets: vscode.Range[][] = Array.from({ length: LEVELS }, () => []);
     const focused: vscode.Range[] = [];
     if (query !== null && query < target.trace.tokens.length) {
-      const row = attentionRow(target.trace, layer, head, query);
-      const max = Math.max(...row);
+      const weights = row && row.length === target.trace.tokens.length ? row : attentionRow(target.trace, layer, head, query);
+      let max = 0;
+      for (const w of weights) if (w > max) max = w;
       for (const editor of editors.slice(0, 1)) {
         const doc = editor.document;
         target.trace.tokens.forEach((token, j) => {
@@ -49,9 +53,9 @@ export class AttentionDecorations implements vscode.Disposable {
             focused.push(range);
             return;
           }
-          if (max <= 0 || row[j] <= 0) return;
-          const level = Math.min(LEVELS - 1, Math.floor((row[j] / max) * LEVELS));
-          if (row[j] / max >= 0.05) buckets[level].push(range);
+          if (max <= 0 || weights[j] <= 0) return;
+          const level = Math.min(LEVELS - 1, Math.floor((weights[j] / max) * LEVELS));
+          if (weights[j] / max >= 0.05) buckets[level].push(range);
         });
       }
     }

@@ -1,30 +1,31 @@
 /** An editor hover on an analysed token: its most-attended tokens with their weights. */
 import * as vscode from 'vscode';
-import { attentionRow } from '../engine/trace';
 import { DecorationTarget, tokenAtOffset } from './attentionDecorations';
 
 export interface HoverSource {
   /** The current analysis, if it is still valid for this document (not stale). */
   target(uri: vscode.Uri): DecorationTarget | undefined;
-  layerHead(): { layer: number; head: number };
+  /** Token `index`'s row as the panel shows it, with its layer and head (-1 mean, -2 rollout). */
+  rowFor(index: number): Promise<{ row: Float32Array; layer: number; head: number } | undefined>;
 }
 
 export function attentionHoverProvider(source: HoverSource): vscode.HoverProvider {
   return {
-    provideHover(document, position) {
+    async provideHover(document, position) {
       const target = source.target(document.uri);
       if (!target) return undefined;
       const index = tokenAtOffset(target, document.offsetAt(position));
       if (index === undefined) return undefined;
-      const { layer, head } = source.layerHead();
-      const row = attentionRow(target.trace, layer, head, index);
+      const answer = await source.rowFor(index);
+      if (!answer) return undefined;
+      const { row, layer, head } = answer;
       const tokens = target.trace.tokens;
       const top = Array.from(row.keys())
         .filter((j) => row[j] > 0)
         .sort((a, b) => row[b] - row[a])
         .slice(0, 5);
       const md = new vscode.MarkdownString();
-      const headName = head < 0 ? vscode.l10n.t('mean of heads') : vscode.l10n.t('head {0}', head);
+      const headName = head === -2 ? vscode.l10n.t('rollout') : head < 0 ? vscode.l10n.t('mean of heads') : vscode.l10n.t('head {0}', head);
       md.appendMarkdown(`**QKV Lens** · ${vscode.l10n.t('layer {0}', layer)}, ${headName}\n\n`);
       md.appendMarkdown(`${vscode.l10n.t('“{0}” attends most to:', tokens[index].text.replace(/[`*_[\]]/g, ''))}\n\n`);
       md.appendMarkdown('| token | weight |\n|---|---:|\n');

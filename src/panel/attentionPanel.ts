@@ -4,6 +4,8 @@
  */
 import * as vscode from 'vscode';
 import { Analysis, FromWebview, LessonState, PANEL_VIEWS, PanelState, PanelView, RECOMPUTE_BACKENDS, RecomputeBackend, RunStatus, ToWebview, parseFromWebview } from '../shared/protocol';
+import type { AttentionTrace } from '../shared/trace';
+import { answerTraceFetch } from './traceServer';
 import { panelHtml } from './webviewHtml';
 import { localizedUiStrings } from './strings';
 
@@ -27,6 +29,10 @@ export class AttentionPanel {
   private readonly disposables: vscode.Disposable[] = [];
   /** The last analysis sent, re-sent if the webview reloads. */
   private lastAnalysis: Analysis | undefined;
+  /** Its whole trace: the panel fetches the layers it shows from here. */
+  private lastTrace: AttentionTrace | undefined;
+  private rowRequests = new Map<number, (row: Float32Array | undefined, layer: number, head: number) => void>();
+  private nextRowRequest = 1;
 
   static create(extensionUri: vscode.Uri, events: PanelEvents, log: (line: string) => void): AttentionPanel {
     const panel = vscode.window.createWebviewPanel(PANEL_VIEW_TYPE, vscode.l10n.t('Attention'), { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true }, panelOptions(extensionUri));
@@ -59,6 +65,15 @@ export class AttentionPanel {
       return;
     }
     if (message.type === 'log') this.log(`webview ${message.level}: ${message.message}`);
+    if (message.type === 'fetchTrace') {
+      this.post(answerTraceFetch(this.lastTrace, this.lastAnalysis?.requestId, message));
+      return;
+    }
+    if (message.type === 'row') {
+      this.rowRequests.get(message.id)?.(message.weights, message.layer, message.head);
+      this.rowRequests.delete(message.id);
+      return;
+    }
     this.events.onMessage(message, this);
   }
 
@@ -75,8 +90,30 @@ export class AttentionPanel {
     void this.panel.webview.postMessage(message.type === 'analysis' ? { ...message, sentAt: Date.now() } : message);
   }
 
-  showAnalysis(analysis: Analysis): void {
+  /**
+   * Token `index`'s row as the panel shows it (its layer, head and what-ifs), for the editor's hover;
+   * undefined when the panel is hidden or does not answer within `timeoutMs`.
+   */
+  requestRow(index: number, timeoutMs = 400): Promise<{ row: Float32Array; layer: number; head: number } | undefined> {
+    if (!this.ready || !this.panel.visible) return Promise.resolve(undefined);
+    const id = this.nextRowRequest++;
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.rowRequests.delete(id);
+        resolve(undefined);
+      }, timeoutMs);
+      this.rowRequests.set(id, (row, layer, head) => {
+        clearTimeout(timer);
+        resolve(row && row.length ? { row, layer, head } : undefined);
+      });
+      this.post({ type: 'rowRequest', id, index });
+    });
+  }
+
+  /** `trace` stays here; the webview gets `analysis` (model and tokens) and fetches the layers it shows. */
+  showAnalysis(analysis: Analysis, trace: AttentionTrace): void {
     this.lastAnalysis = analysis;
+    this.lastTrace = trace;
     this.outbox = this.outbox.filter((m) => m.type !== 'analysis');
     this.send({ type: 'analysis', analysis });
   }
@@ -102,6 +139,11 @@ export class AttentionPanel {
     return this.lastAnalysis;
   }
 
+  /** The whole trace of the analysis shown (the editor falls back on its weights when the panel cannot answer). */
+  get trace(): AttentionTrace | undefined {
+    return this.lastTrace;
+  }
+
   reveal(): void {
     this.panel.reveal(undefined, true);
   }
@@ -111,6 +153,8 @@ export class AttentionPanel {
     if (this.disposed) return;
     this.disposed = true;
     this.events.onDispose(this);
+    for (const answer of this.rowRequests.values()) answer(undefined, 0, 0);
+    this.rowRequests.clear();
     for (const d of this.disposables) d.dispose();
     this.panel.dispose();
   }

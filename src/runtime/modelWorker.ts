@@ -3,7 +3,7 @@
  * cancels by terminating the thread, and starts a fresh worker after a crash or a cancel.
  */
 import { Worker } from 'worker_threads';
-import type { AttentionTrace } from '../engine/trace';
+import type { AttentionTrace } from '../shared/trace';
 import type { ErrorKind, FromWorker, RunRequest, ToWorker, WorkerMemory } from './workerMessages';
 
 export class RunError extends Error {

@@ -1,5 +1,5 @@
 /** Messages between the extension host and the model worker thread (Node only; not the webview protocol). */
-import type { AttentionTrace } from '../engine/trace';
+import type { AttentionTrace } from '../shared/trace';
 
 export interface RunRequest {
   /** Model folder (config.json, safetensors, tokenizer.json). */

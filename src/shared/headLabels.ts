@@ -124,8 +124,8 @@ export interface WeightsInput {
   layers: number;
   heads: number;
   causal: boolean;
-  /** [layer][head][query][key], softmax weights. */
-  weights: Float32Array;
+  /** Softmax weights: [layer][head][query][key] in one array, or layer by layer ([head][query][key]). */
+  weights: Float32Array | ((layer: number) => Float32Array);
   /** The token texts as the model split them (special tokens included). */
   tokens: readonly string[];
   /** Special tokens ([CLS], <|endoftext|>…) are never induction or bracket tokens. */
@@ -138,16 +138,22 @@ export interface WeightsInput {
 export function headEvidence(input: WeightsInput): HeadEvidence[] {
   const { layers, heads, causal, weights, tokens } = input;
   const t = tokens.length;
-  if (weights.length !== layers * heads * t * t) throw new Error(`weights hold ${weights.length} numbers, not ${layers}×${heads}×${t}×${t}`);
+  const layerWeights = (l: number): Float32Array => {
+    const w = typeof weights === 'function' ? weights(l) : weights.subarray(l * heads * t * t, (l + 1) * heads * t * t);
+    if (w.length !== heads * t * t) throw new Error(`layer ${l}'s weights hold ${w.length} numbers, not ${heads}×${t}×${t}`);
+    return w;
+  };
+  if (typeof weights !== 'function' && weights.length !== layers * heads * t * t) throw new Error(`weights hold ${weights.length} numbers, not ${layers}×${heads}×${t}×${t}`);
   const plain = tokens.map((tok, i) => (input.special?.[i] ? `\u0000special${i}` : tok));
   const induction = inductionTargets(plain);
   const brackets = delimiterPairs(plain, input.brackets);
   const visible = (q: number) => (causal ? q + 1 : t);
   const out: HeadEvidence[] = [];
   for (let l = 0; l < layers; l++) {
+    const lw = layerWeights(l);
     for (let h = 0; h < heads; h++) {
-      const base = (l * heads + h) * t * t;
-      const w = (q: number, k: number) => weights[base + q * t + k];
+      const base = h * t * t;
+      const w = (q: number, k: number) => lw[base + q * t + k];
       const patterns = { previous: emptyPattern(), first: emptyPattern(), self: emptyPattern(), induction: emptyPattern(), bracket: emptyPattern() } as Record<PatternKind, PatternEvidence>;
       const add = (kind: PatternKind, query: number, key: number, weight: number) => {
         const p = patterns[kind];

@@ -3,7 +3,7 @@
  * and validate every message they receive with the parse functions below (anything else is dropped
  * and logged).
  */
-import type { AttentionTrace, ModelInfo, TokenSpan } from '../engine/trace';
+import { AttentionTrace, ModelInfo, TRACE_PARTS, TokenSpan, TraceHeader, TracePart, isSquarePart } from './trace';
 import { UI_STRINGS, UiStrings } from './strings';
 import { SEE_WHY_VIEWS } from './seeWhyViews';
 
@@ -15,7 +15,8 @@ export interface StageInfo {
 
 export interface Analysis {
   requestId: number;
-  trace: AttentionTrace;
+  /** Model and tokens only: the panel fetches the arrays it shows with `fetchTrace`, layer by layer. */
+  trace: TraceHeader;
   /** Name of the analysed document, for the header. */
   source: string;
   /** Training checkpoints of the model (empty for models without them) and the one that ran. */
@@ -52,6 +53,30 @@ export interface LessonState {
   whatIf?: WhatIfSettings;
 }
 
+/** How a fetched array travels: float32, or float16 bits (half the bytes; src/shared/float16.ts). */
+export const PRECISIONS = ['f16', 'f32'] as const;
+export type Precision = (typeof PRECISIONS)[number];
+export type EncodedArray = Float32Array | Uint16Array;
+
+/** The shape every array of a `traceData` message has: heads·tokens·headDim (q, k, v) or (heads or 1)·tokens·tokens (scores, weights). */
+export interface TraceDataShape {
+  heads: number;
+  tokens: number;
+  headDim: number;
+}
+
+export interface TraceFetch {
+  /** The analysis (its requestId) the panel shows: the host answers only for the one it holds. */
+  analysis: number;
+  /** Pairs the answer with the request. */
+  fetchId: number;
+  layer: number;
+  parts: TracePart[];
+  precision: Precision;
+  /** Only this head of the [T][T] parts (the model's scores and weights); q, k, v always come whole. */
+  head?: number;
+}
+
 export type ToWebview =
   | { type: 'init'; strings: UiStrings; locale: string; defaultView?: PanelView; backend?: RecomputeBackend }
   /** `sentAt`: the host's clock (ms since the epoch) when it posted the message, to time the transfer. */
@@ -59,15 +84,26 @@ export type ToWebview =
   | { type: 'status'; status: RunStatus; message?: string }
   | { type: 'stale'; stale: boolean }
   | { type: 'focusToken'; index: number }
-  | ({ type: 'lesson' } & LessonState);
+  | ({ type: 'lesson' } & LessonState)
+  /** One layer's arrays, as asked for (a Uint16Array holds float16 bits). */
+  | { type: 'traceData'; analysis: number; fetchId: number; layer: number; head?: number; shape: TraceDataShape; data: Partial<Record<TracePart, EncodedArray>> }
+  | { type: 'traceUnavailable'; analysis: number; fetchId: number; message: string }
+  /** The editor hovers token `index`: the panel answers with the row it shows (`row`). */
+  | { type: 'rowRequest'; id: number; index: number };
 
 export type ExportFormat = 'png' | 'svg' | 'csv' | 'json';
 
 export type FromWebview =
   | { type: 'ready' }
   | { type: 'selectStage'; step: number }
-  /** head -1 is the mean over heads. */
-  | { type: 'focusToken'; index: number | null; layer: number; head: number }
+  /**
+   * What the panel shows: the focused token, layer and head (-1 the mean over heads, -2 rollout) and
+   * the weights of the focused token's row as the panel computed them (the editor paints those).
+   */
+  | { type: 'focusToken'; index: number | null; layer: number; head: number; row?: Float32Array }
+  | ({ type: 'fetchTrace' } & TraceFetch)
+  /** The answer to `rowRequest`: token `index`'s row as the panel shows it (layer, head, what-ifs). */
+  | { type: 'row'; id: number; index: number; layer: number; head: number; weights: Float32Array }
   | { type: 'revealToken'; index: number }
   | { type: 'export'; format: ExportFormat; fileName: string; data: string }
   | { type: 'log'; level: 'info' | 'warn' | 'error'; message: string };
@@ -81,6 +117,9 @@ const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFin
 const isStr = (v: unknown, max = 1e6): v is string => typeof v === 'string' && v.length <= max;
 const oneOf = <T extends string>(v: unknown, options: readonly T[]): v is T => typeof v === 'string' && (options as readonly string[]).includes(v);
 
+/** More tokens than any model's context (a row longer than this is malformed). */
+const MAX_TOKENS = 1 << 17;
+
 /** Largest export a webview may hand the host (a PNG data URL of a big view). */
 export const MAX_EXPORT_CHARS = 64 * 1024 * 1024;
 const EXPORT_FORMATS: readonly ExportFormat[] = ['png', 'svg', 'csv', 'json'];
@@ -92,8 +131,22 @@ export function parseFromWebview(m: unknown): FromWebview | undefined {
       return { type: 'ready' };
     case 'selectStage':
       return isInt(m.step) ? { type: 'selectStage', step: m.step } : undefined;
-    case 'focusToken':
-      return (m.index === null || isInt(m.index)) && isInt(m.layer) && isInt(m.head, -1) ? { type: 'focusToken', index: m.index, layer: m.layer, head: m.head } : undefined;
+    case 'focusToken': {
+      if (!((m.index === null || isInt(m.index)) && isInt(m.layer) && isInt(m.head, -2))) return undefined;
+      if (m.row !== undefined && !(m.row instanceof Float32Array && m.row.length <= MAX_TOKENS)) return undefined;
+      // Rollout has no counterpart in the model: only with the panel's own row.
+      if (m.head === -2 && m.row === undefined) return undefined;
+      return { type: 'focusToken', index: m.index, layer: m.layer, head: m.head, ...(m.row !== undefined ? { row: m.row as Float32Array } : {}) };
+    }
+    case 'fetchTrace': {
+      if (!isInt(m.analysis) || !isInt(m.fetchId) || !isInt(m.layer, 0, 1023) || !oneOf(m.precision, PRECISIONS) || (m.head !== undefined && !isInt(m.head, 0, 1023))) return undefined;
+      if (!Array.isArray(m.parts) || m.parts.length === 0 || m.parts.length > TRACE_PARTS.length || !m.parts.every((p) => oneOf(p, TRACE_PARTS))) return undefined;
+      return { type: 'fetchTrace', analysis: m.analysis, fetchId: m.fetchId, layer: m.layer, parts: [...new Set(m.parts as TracePart[])], precision: m.precision, ...(m.head !== undefined ? { head: m.head as number } : {}) };
+    }
+    case 'row':
+      return isInt(m.id) && isInt(m.index) && isInt(m.layer) && isInt(m.head, -2) && m.weights instanceof Float32Array && m.weights.length <= MAX_TOKENS
+        ? { type: 'row', id: m.id, index: m.index, layer: m.layer, head: m.head, weights: m.weights }
+        : undefined;
     case 'revealToken':
       return isInt(m.index) ? { type: 'revealToken', index: m.index } : undefined;
     case 'export':
@@ -125,12 +178,22 @@ function parseModelInfo(v: unknown): ModelInfo | undefined {
   return { name, architecture, tokenizer, layers, heads, headDim, causal, maxPositions };
 }
 
-/** Checks a trace's shapes: every tensor must have exactly layers·heads·T·(D or T) floats. */
-export function parseTrace(v: unknown): AttentionTrace | undefined {
+/** Checks a trace header: a known model shape and at least one well-formed token. */
+export function parseTraceHeader(v: unknown): TraceHeader | undefined {
   if (!isObj(v)) return undefined;
   const model = parseModelInfo(v.model);
   const tokens = parseTokens(v.tokens, 10_000);
-  if (!model || !tokens || tokens.length === 0) return undefined;
+  if (!model || !tokens || tokens.length === 0 || tokens.length > MAX_TOKENS) return undefined;
+  if (v.truncatedFrom !== undefined && !isInt(v.truncatedFrom)) return undefined;
+  return { model, tokens, ...(v.truncatedFrom !== undefined ? { truncatedFrom: v.truncatedFrom as number } : {}) };
+}
+
+/** Checks a whole trace's shapes: every tensor must have exactly layers·heads·T·(D or T) floats. */
+export function parseTrace(v: unknown): AttentionTrace | undefined {
+  if (!isObj(v)) return undefined;
+  const header = parseTraceHeader(v);
+  if (!header) return undefined;
+  const { model, tokens } = header;
   const t = tokens.length;
   const perHead = model.layers * model.heads * t;
   const sizes = { q: perHead * model.headDim, k: perHead * model.headDim, v: perHead * model.headDim, scores: perHead * t, weights: perHead * t } as const;
@@ -138,17 +201,24 @@ export function parseTrace(v: unknown): AttentionTrace | undefined {
     const arr = v[key];
     if (!(arr instanceof Float32Array) || arr.length !== size) return undefined;
   }
-  if (v.truncatedFrom !== undefined && !isInt(v.truncatedFrom)) return undefined;
-  return {
-    model,
-    tokens,
-    q: v.q as Float32Array,
-    k: v.k as Float32Array,
-    v: v.v as Float32Array,
-    scores: v.scores as Float32Array,
-    weights: v.weights as Float32Array,
-    ...(v.truncatedFrom !== undefined ? { truncatedFrom: v.truncatedFrom as number } : {}),
-  };
+  return { ...header, q: v.q as Float32Array, k: v.k as Float32Array, v: v.v as Float32Array, scores: v.scores as Float32Array, weights: v.weights as Float32Array };
+}
+
+/** A `traceData` message: every array a Float32Array or Uint16Array (float16) of exactly the size its shape gives. */
+function parseTraceData(m: Obj): ToWebview | undefined {
+  if (!isInt(m.analysis) || !isInt(m.fetchId) || !isInt(m.layer, 0, 1023) || (m.head !== undefined && !isInt(m.head, 0, 1023)) || !isObj(m.shape) || !isObj(m.data)) return undefined;
+  const { heads, tokens, headDim } = m.shape;
+  if (!isInt(heads, 1, 1024) || !isInt(tokens, 1, MAX_TOKENS) || !isInt(headDim, 1, 65536)) return undefined;
+  const rows = (m.head !== undefined ? 1 : heads) * tokens;
+  const data: Partial<Record<TracePart, EncodedArray>> = {};
+  for (const [key, arr] of Object.entries(m.data)) {
+    if (!oneOf(key, TRACE_PARTS)) return undefined;
+    if (!(arr instanceof Float32Array || arr instanceof Uint16Array)) return undefined;
+    if (arr.length !== (isSquarePart(key) ? rows * tokens : heads * tokens * headDim)) return undefined;
+    data[key] = arr;
+  }
+  if (Object.keys(data).length === 0) return undefined;
+  return { type: 'traceData', analysis: m.analysis, fetchId: m.fetchId, layer: m.layer, ...(m.head !== undefined ? { head: m.head as number } : {}), shape: { heads, tokens, headDim }, data };
 }
 
 function parseStrings(v: unknown): UiStrings | undefined {
@@ -210,7 +280,7 @@ export function parseToWebview(m: unknown): ToWebview | undefined {
     case 'analysis': {
       const a = m.analysis;
       if (!isObj(a) || !isInt(a.requestId) || !isStr(a.source, 2000) || !Array.isArray(a.stages) || !isObj(a.millis)) return undefined;
-      const trace = parseTrace(a.trace);
+      const trace = parseTraceHeader(a.trace);
       if (!trace || !isNum(a.millis.load) || !isNum(a.millis.run)) return undefined;
       const stages: StageInfo[] = [];
       for (const s of a.stages) {
@@ -233,6 +303,12 @@ export function parseToWebview(m: unknown): ToWebview | undefined {
       return typeof m.stale === 'boolean' ? { type: 'stale', stale: m.stale } : undefined;
     case 'focusToken':
       return isInt(m.index) ? { type: 'focusToken', index: m.index } : undefined;
+    case 'traceData':
+      return parseTraceData(m);
+    case 'traceUnavailable':
+      return isInt(m.analysis) && isInt(m.fetchId) && isStr(m.message, 10_000) ? { type: 'traceUnavailable', analysis: m.analysis, fetchId: m.fetchId, message: m.message } : undefined;
+    case 'rowRequest':
+      return isInt(m.id) && isInt(m.index) ? { type: 'rowRequest', id: m.id, index: m.index } : undefined;
     default:
       return undefined;
   }

@@ -21,6 +21,7 @@ export const UI_STRINGS = {
   stage: 'Training stage',
   running: 'Running the model…',
   loading: 'Loading the model…',
+  fetchingLayers: 'Fetching {0} layer(s) of the trace…',
   empty: 'Select text in an editor and run "Show Attention".',
   truncated: 'The text was cut from {0} to {1} tokens to fit the model.',
   hoverHint: 'Hover or focus a token (arrow keys move) to see what it attends to.',

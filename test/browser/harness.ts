@@ -8,8 +8,9 @@ import * as http from 'http';
 import * as path from 'path';
 import { AddressInfo } from 'net';
 import { Browser, Page, chromium } from 'playwright-core';
-import type { AttentionTrace } from '../../src/engine/trace';
-import type { Analysis, FromWebview, ToWebview } from '../../src/shared/protocol';
+import { answerTraceFetch } from '../../src/panel/traceServer';
+import type { Analysis, FromWebview, ToWebview, TraceFetch } from '../../src/shared/protocol';
+import { AttentionTrace, traceHeader } from '../../src/shared/trace';
 import { UI_STRINGS } from '../../src/shared/strings';
 import { ThemeName, themeCss } from './themes';
 
@@ -22,6 +23,8 @@ export interface Harness {
   url: string;
   post(message: ToWebview): Promise<void>;
   posted(): Promise<FromWebview[]>;
+  /** Bytes of trace data the fake host sent (q, k, v, the model's scores and weights). */
+  bytesServed(): number;
   /** What the webview last saved with vscode.setState. */
   state(): Promise<unknown>;
   cspViolations(): Promise<string[]>;
@@ -38,7 +41,7 @@ function pageHtml(theme: ThemeName, nonce: string, state: unknown): string {
 <script nonce="${nonce}">
   window.__posted = []; window.__csp = []; window.__state = ${JSON.stringify(state ?? null)} ?? undefined;
   document.addEventListener('securitypolicyviolation', (e) => window.__csp.push(e.violatedDirective + ' ' + e.blockedURI));
-  window.acquireVsCodeApi = () => ({ postMessage: (m) => window.__posted.push(m), getState: () => window.__state, setState: (s) => { window.__state = s; } });
+  window.acquireVsCodeApi = () => ({ postMessage: (m) => { window.__posted.push(m); if (m && m.type === 'fetchTrace') (window.__qkvPageHost || window.__qkvHost)(m); }, getState: () => window.__state, setState: (s) => { window.__state = s; } });
 </script>
 </head><body class="${bodyClass}"><main id="app"></main><script nonce="${nonce}" src="/dist/webview.js"></script></body></html>`;
 }
@@ -68,14 +71,25 @@ export async function openHarness(options: { theme?: ThemeName; browser?: Browse
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
   const browser = options.browser ?? (await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS }));
   const page = await browser.newPage({ viewport: { width: options.width ?? 1000, height: options.height ?? 900 } });
+  // The host's side of the trace: the page fetches layers as the extension's panel does (src/panel/traceServer.ts).
+  let served: { id: number; trace: AttentionTrace } | undefined;
+  let bytes = 0;
+  await page.exposeBinding('__qkvHost', async (_source, fetch: TraceFetch) => {
+    const answer = answerTraceFetch(served?.trace, served?.id, fetch);
+    if (answer.type === 'traceData') for (const a of Object.values(answer.data)) bytes += a.byteLength;
+    await page.evaluate((m) => window.postMessage(m, '*'), answer as unknown as Record<string, unknown>).catch(() => undefined);
+  });
   await page.goto(url);
   await page.waitForFunction(() => (window as unknown as { __posted: Array<{ type: string }> }).__posted.some((m) => m.type === 'ready'));
   return {
     page,
     url,
     async post(message) {
+      const full = message.type === 'analysis' ? fullTraces.get(message) : undefined;
+      if (full && message.type === 'analysis') served = { id: message.analysis.requestId, trace: full };
       await page.evaluate((m) => window.postMessage(m, '*'), message as unknown as Record<string, unknown>);
     },
+    bytesServed: () => bytes,
     posted: () => page.evaluate(() => (window as unknown as { __posted: FromWebview[] }).__posted),
     state: () => page.evaluate(() => (window as unknown as { __state: unknown }).__state),
     cspViolations: () => page.evaluate(() => (window as unknown as { __csp: string[] }).__csp),
@@ -87,8 +101,14 @@ export async function openHarness(options: { theme?: ThemeName; browser?: Browse
   };
 }
 
+/** The whole trace behind each analysis message: the harness answers the page's fetches from it. */
+const fullTraces = new WeakMap<ToWebview, AttentionTrace>();
+
+/** An analysis as the host posts it (model and tokens); posting it makes the harness serve `trace`'s arrays. */
 export function analysisMessage(trace: AttentionTrace, extra: Partial<Analysis> = {}): ToWebview {
-  return { type: 'analysis', analysis: { requestId: 1, trace, source: 'sample.txt', stages: [], millis: { load: 12, run: 3 }, ...extra } };
+  const message: ToWebview = { type: 'analysis', analysis: { requestId: 1, trace: traceHeader(trace), source: 'sample.txt', stages: [], millis: { load: 12, run: 3 }, ...extra } };
+  fullTraces.set(message, trace);
+  return message;
 }
 
 export function initMessage(): ToWebview {
@@ -101,4 +121,16 @@ export function zhInitMessage(): ToWebview {
   const strings = { ...UI_STRINGS } as Record<string, string>;
   for (const key of Object.keys(strings)) strings[key] = bundle[strings[key]] ?? strings[key];
   return { type: 'init', strings: strings as unknown as typeof UI_STRINGS, locale: 'zh-cn' };
+}
+
+/** Picks a value in one of the panel's dropdowns (#layer, #head, #stage) as a person's choice does: a change event. */
+export async function setDropdown(h: Harness, id: string, value: string): Promise<void> {
+  await h.page.evaluate(
+    ([id, value]) => {
+      const el = document.getElementById(id) as HTMLElement & { value: string };
+      el.value = value;
+      el.dispatchEvent(new Event('change'));
+    },
+    [id, value],
+  );
 }

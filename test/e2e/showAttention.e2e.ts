@@ -94,6 +94,48 @@ for (const theme of ['Default Dark Modern', 'Default Light Modern'] as Theme[]) 
       await screenshot(page, path.join(RESULTS, `editor-decorations-${tag}.png`));
     });
 
+    it('picking another layer or head in the panel repaints the editor, and its hover names them', async function () {
+      const frame = await panelFrame(page, SENTENCE.length);
+      const pickerValue = (id: string) => frame.locator(`#${id}`).evaluate((e) => (e as HTMLElement & { value: string }).value);
+      const pick = async (id: string, value: string) => {
+        await frame.locator(`#${id}`).click();
+        await frame.locator(`#${id} vscode-option[value="${value}"]`).click();
+        await poll(async () => ((await pickerValue(id)) === value ? true : undefined), `${id} ${value} picked`, 10_000);
+      };
+      // Which token range gets which strength: the decorations' classes and places in the editor.
+      const painting = () => page.locator('.monaco-editor .view-overlays div[class*="ced-"]').evaluateAll((els) => els.map((e) => `${e.className}@${(e as HTMLElement).style.left}`).sort().join(' '));
+      const editorHover = async () => {
+        await focusEditor(page);
+        await goTo(page, 1, 26); // on 员
+        await page.keyboard.press('Control+K');
+        await page.keyboard.press('Control+I');
+        const hover = page.locator('.monaco-hover-content', { hasText: 'QKV Lens' }).first();
+        await hover.waitFor({ timeout: 20_000 });
+        const text = (await hover.textContent()) ?? '';
+        await page.keyboard.press('Escape');
+        return text;
+      };
+      const heads = (await frame.locator('#head vscode-option').count()) - 2;
+      const layers = await frame.locator('#layer vscode-option').count();
+      const head = String((Number(await pickerValue('head')) + 1 + heads) % heads);
+      const layer = String(layers - 1);
+      const before = await poll(async () => {
+        const p = await painting();
+        return p ? p : undefined;
+      }, 'the editor painted with 员\'s row', 20_000);
+      await pick('head', head);
+      await pick('layer', layer);
+      // The panel's layer and head, not the ones the cursor had when it last moved.
+      await poll(async () => {
+        const p = await painting();
+        return p && p !== before ? p : undefined;
+      }, `the editor repainted for layer ${layer}, head ${head}`, 20_000);
+      assert.match(await editorHover(), new RegExp(`layer ${layer}, head ${head}\\b`));
+      await pick('head', '-1');
+      assert.match(await editorHover(), new RegExp(`layer ${layer}, mean of heads`));
+      await screenshot(page, path.join(RESULTS, `editor-follows-panel-${tag}.png`));
+    });
+
     it('running it again on another selection updates the same panel', async function () {
       await focusEditor(page);
       await selectText(page, '程序员');

@@ -66,7 +66,7 @@ describe('QKV Lens in a VS Code extension host', function () {
   });
 
   it('every attention row sums to 1, and no query attends to a later token', function () {
-    const { trace } = api.controller.currentPanel!.analysis!;
+    const trace = api.controller.currentPanel!.trace!;
     const t = trace.tokens.length;
     const { layers, heads } = trace.model;
     let worst = 0;

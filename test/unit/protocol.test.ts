@@ -82,4 +82,32 @@ describe('message protocol', () => {
       assert.strictEqual(parseToWebview(bad), undefined, JSON.stringify(bad));
     }
   });
+
+  it('validates trace fetches, their answers (exact sizes, float32 or float16) and editor rows', () => {
+    const fetch = { type: 'fetchTrace', analysis: 3, fetchId: 7, layer: 1, parts: ['q', 'k'], precision: 'f16' };
+    assert.deepStrictEqual(parseFromWebview(fetch), fetch);
+    assert.deepStrictEqual(parseFromWebview({ ...fetch, parts: ['weights'], precision: 'f32', head: 2 }), { ...fetch, parts: ['weights'], precision: 'f32', head: 2 });
+    for (const bad of [{ ...fetch, parts: [] }, { ...fetch, parts: ['scores', 'x'] }, { ...fetch, precision: 'f8' }, { ...fetch, layer: -1 }, { ...fetch, head: 1.5 }]) assert.strictEqual(parseFromWebview(bad), undefined, JSON.stringify(bad));
+    const shape = { heads: 2, tokens: 3, headDim: 4 };
+    const data = { type: 'traceData', analysis: 3, fetchId: 7, layer: 1, shape, data: { q: new Uint16Array(24), k: new Float32Array(24) } };
+    assert.ok(parseToWebview(data));
+    assert.ok(parseToWebview({ ...data, head: 1, data: { weights: new Float32Array(9) } }), 'one head of the model weights: 1·T·T');
+    assert.ok(parseToWebview({ ...data, data: { weights: new Float32Array(18) } }), 'every head: H·T·T');
+    for (const bad of [{ ...data, data: { q: new Float32Array(23) } }, { ...data, data: { q: new Float64Array(24) } }, { ...data, data: { q: [1, 2] } }, { ...data, data: {} }, { ...data, data: { x: new Float32Array(24) } }, { ...data, shape: { ...shape, heads: 0 } }]) {
+      assert.strictEqual(parseToWebview(bad), undefined);
+    }
+    const row = new Float32Array([0.5, 0.5]);
+    assert.deepStrictEqual(parseFromWebview({ type: 'focusToken', index: 1, layer: 0, head: -2, row }), { type: 'focusToken', index: 1, layer: 0, head: -2, row });
+    assert.strictEqual(parseFromWebview({ type: 'focusToken', index: 1, layer: 0, head: -2 }), undefined, 'rollout only with the panel\'s row');
+    assert.strictEqual(parseFromWebview({ type: 'focusToken', index: 1, layer: 0, head: 0, row: [0.5, 0.5] }), undefined);
+    assert.ok(parseFromWebview({ type: 'row', id: 1, index: 0, layer: 0, head: -1, weights: row }));
+    assert.strictEqual(parseFromWebview({ type: 'row', id: 1, index: 0, layer: 0, head: -1, weights: [0.5] }), undefined);
+    assert.deepStrictEqual(parseToWebview({ type: 'rowRequest', id: 4, index: 2 }), { type: 'rowRequest', id: 4, index: 2 });
+  });
+
+  it('an analysis carries model and tokens only; the arrays are fetched', () => {
+    const parsed = parseToWebview({ type: 'analysis', analysis: { requestId: 1, trace: smallTrace(), source: 'a', stages: [], millis: { load: 1, run: 2 } } });
+    assert.ok(parsed?.type === 'analysis');
+    assert.deepStrictEqual(Object.keys(parsed.analysis.trace).sort(), ['model', 'tokens']);
+  });
 });

@@ -6,7 +6,6 @@
  * most on this text; a label explains itself and opens its head where the pattern is strongest.
  */
 import { HeadLabel, labelHeads } from '../../src/shared/headLabels';
-import type { AttentionTrace } from '../../src/engine/trace';
 import { format } from '../../src/shared/strings';
 import { csvRow, exportHeader, fmt } from '../export/data';
 import { explainLabel, labelName, labelScore, labelTip } from '../headLabelText';
@@ -35,13 +34,17 @@ export function downsample(m: Float32Array, t: number, n: number): Float32Array 
   return out;
 }
 
-/** Labels describe the model's own weights (not the what-ifs), so they are computed once per trace. */
-const labelCache = new WeakMap<AttentionTrace, HeadLabel[]>();
-export function traceLabels(trace: AttentionTrace): HeadLabel[] {
-  let labels = labelCache.get(trace);
+/**
+ * Labels describe the model's own weights (not the what-ifs), so they are computed once per analysis,
+ * from every layer at the model's settings (the model view has every layer fetched before it draws).
+ */
+const labelCache = new WeakMap<object, HeadLabel[]>();
+export function traceLabels(vm: ViewModel): HeadLabel[] {
+  let labels = labelCache.get(vm.analysis);
   if (!labels) {
-    labels = labelHeads({ layers: trace.model.layers, heads: trace.model.heads, causal: trace.model.causal, weights: trace.weights, tokens: trace.tokens.map((t) => t.text), special: trace.tokens.map((t) => t.special) });
-    labelCache.set(trace, labels);
+    const { model, tokens } = vm.analysis.trace;
+    labels = labelHeads({ layers: model.layers, heads: model.heads, causal: model.causal, weights: (l) => vm.store.modelLayer(l), tokens: tokens.map((t) => t.text), special: tokens.map((t) => t.special) });
+    labelCache.set(vm.analysis, labels);
   }
   return labels;
 }
@@ -101,7 +104,7 @@ export class ModelView implements View {
     const el = (target as HTMLElement | null)?.closest?.('.mv-label') as HTMLElement | null;
     if (!el || !this.vm) return undefined;
     const { heads } = this.vm.analysis.trace.model;
-    return traceLabels(this.vm.analysis.trace)[Number(el.dataset.layer) * heads + Number(el.dataset.head)];
+    return traceLabels(this.vm)[Number(el.dataset.layer) * heads + Number(el.dataset.head)];
   }
 
   /** The label's sentence above the view, and its head opened on the token where the pattern is strongest. */
@@ -140,7 +143,7 @@ export class ModelView implements View {
     labelHint.className = 'hint mv-label-hint';
     labelHint.textContent = vm.strings.labelHint;
     this.legendHost.replaceChildren(colorLegend(vm.strings.legend, '0', vm.strings.maxOfEach, p.bg, p.weight, vm.strings.modelViewHint), labelHint);
-    const labels = traceLabels(vm.analysis.trace);
+    const labels = traceLabels(vm);
     this.labels = [];
     const header: HTMLElement[] = [document.createElement('span')];
     for (const h of columns) {
@@ -301,7 +304,7 @@ export class ModelView implements View {
     const t = tokenCount(vm);
     const lines = [csvRow(['layer', 'head', 'mean_entropy', 'mean_max_weight', 'label', 'label_score'])];
     const { heads } = vm.analysis.trace.model;
-    const all = traceLabels(vm.analysis.trace);
+    const all = traceLabels(vm);
     const stats: Array<{ layer: number; head: number | string; meanEntropy: number; meanMaxWeight: number }> = [];
     for (let l = 0; l < vm.analysis.trace.model.layers; l++) {
       for (const h of this.columns(vm)) {
@@ -312,7 +315,7 @@ export class ModelView implements View {
         stats.push({ layer: l, head, meanEntropy: fmt(s.entropy), meanMaxWeight: fmt(s.max) });
       }
     }
-    const labels = traceLabels(vm.analysis.trace).map((l) => ({ layer: l.layer, head: l.head, label: l.top.kind, score: fmt(l.top.score), scores: Object.fromEntries(l.scores.map((s) => [s.kind, fmt(s.score)])) }));
+    const labels = traceLabels(vm).map((l) => ({ layer: l.layer, head: l.head, label: l.top.kind, score: fmt(l.top.score), scores: Object.fromEntries(l.scores.map((s) => [s.kind, fmt(s.score)])) }));
     return { csv: lines.join('\n') + '\n', json: { ...exportHeader(vm), stats, labels } };
   }
 }

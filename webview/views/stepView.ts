@@ -6,7 +6,6 @@
  * live GPU recompute) and shown with the difference.
  */
 import { format } from '../../src/shared/strings';
-import { headOffset } from '../../src/engine/trace';
 import { KeyStep, QueryStep, maxAbsDiff, queryStep, weightedSum } from '../attentionMath';
 import { csvRow, exportHeader, fmt } from '../export/data';
 import { mix, palette } from '../ui/colors';
@@ -110,15 +109,14 @@ export class StepView implements View {
     const t = tokenCount(vm);
     const d = trace.model.headDim;
     const head = singleHead(vm);
-    const at = headOffset(trace, vm.layer, head, t, d);
-    const q = trace.q.subarray(at, at + t * d);
-    const k = trace.k.subarray(at, at + t * d);
-    const v = trace.v.subarray(at, at + t * d);
+    const slice = (part: 'q' | 'k' | 'v') => vm.data.headSlice(vm.layer, part, head) ?? new Float32Array(t * d);
+    const q = slice('q');
+    const k = slice('k');
+    const v = slice('v');
     const step = queryStep(q, k, v, t, d, query, vm.whatIf, vm.whatIf.causal && trace.model.causal);
     const layer = vm.store.layer(vm.layer);
     const rowAt = (head * t + query) * t;
-    const scoresAt = headOffset(trace, vm.layer, head, t, t) + query * t;
-    return { layer: vm.layer, head, query, step, reference: layer.subarray(rowAt, rowAt + t), modelScores: trace.scores.subarray(scoresAt, scoresAt + t), v };
+    return { layer: vm.layer, head, query, step, reference: layer.subarray(rowAt, rowAt + t), modelScores: modelScoresRow(vm, head, query), v };
   }
 
   private keyOf(vm: ViewModel, c: Computed): number {
@@ -433,11 +431,17 @@ export class StepView implements View {
   }
 }
 
+/** The model's own scaled scores q·k/√dk for one row (fetched for the chosen head: neededNow in viewModel.ts). */
+function modelScoresRow(vm: ViewModel, head: number, query: number): Float32Array {
+  const t = tokenCount(vm);
+  const scores = vm.data.get(vm.layer, 'scores', head) ?? new Float32Array(t * t).fill(NaN);
+  return scores.subarray(query * t, (query + 1) * t);
+}
+
 function keyVector(vm: ViewModel, c: Computed, key: number): Float32Array {
   const d = c.step.headDim;
-  const t = tokenCount(vm);
-  const at = headOffset(vm.analysis.trace, c.layer, c.head, t, d) + key * d;
-  return vm.analysis.trace.k.subarray(at, at + d);
+  const k = vm.data.headSlice(c.layer, 'k', c.head) ?? new Float32Array(tokenCount(vm) * d);
+  return k.subarray(key * d, (key + 1) * d);
 }
 
 function el(tag: string, className: string): HTMLElement {
