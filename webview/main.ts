@@ -16,6 +16,7 @@ import { tabs } from './ui/toolkit';
 import { hideTooltip } from './ui/tooltip';
 import { headNote } from './ui/headNote';
 import { seeWhyTabs, seeWhyViews } from './views/seeWhyViews';
+import { receiveCompare } from './views/compareView';
 import { VIEW_IDS, ViewId, ViewModel, canDraw, neededNow, singleHead, weightRow } from './viewModel';
 import { HeadView } from './views/headView';
 import { MatrixView } from './views/matrixView';
@@ -401,6 +402,10 @@ window.addEventListener('message', (event: MessageEvent) => {
       store.update({ analysis: { analysis, data } }, 'host');
       break;
     }
+    case 'compareData':
+    case 'compareUnavailable':
+      receiveCompare(message); // see why: the side-by-side view's other run
+      break;
     case 'traceData':
       if (store.data?.receive(message)) store.update({ arrived: 'data' }, 'host');
       break;

@@ -130,6 +130,11 @@ export class AttentionPanel {
     this.send({ type: 'focusToken', index });
   }
 
+  /** See why: the side-by-side view's other run (or why there is none). */
+  postCompare(message: Extract<ToWebview, { type: 'compareData' | 'compareUnavailable' }>): void {
+    this.send(message);
+  }
+
   /** A lesson step: view, token, layer, head and what-ifs, applied after the analysis sent before it. */
   showLesson(state: LessonState): void {
     this.send({ type: 'lesson', ...state });

@@ -117,3 +117,21 @@ export function unalignedWeight(pooled: Float32Array, s: number): Float32Array {
   }
   return out;
 }
+
+/**
+ * True when `tokens` were cut from `text`: the token texts (spaces and WordPiece's ## removed) equal
+ * the text under their spans for at least 90% of the tokens that cover characters (byte-level tokens
+ * that split a character cannot be compared one by one and are skipped).
+ */
+export function tokensMatchText(tokens: readonly (SpanLike & { partial?: boolean })[], text: string): boolean {
+  const norm = (s: string) => s.replace(/^##/, '').replace(/\s+/g, '');
+  let checked = 0;
+  let same = 0;
+  for (const t of tokens) {
+    if (t.special || t.partial || t.end <= t.start) continue;
+    if (t.end > text.length) return false;
+    checked++;
+    if (norm(t.text) === norm(text.slice(t.start, t.end))) same++;
+  }
+  return checked > 0 && same >= 0.9 * checked;
+}

@@ -4,7 +4,7 @@
  * WordPiece without, special tokens, split characters; attention pooled per segment.
  */
 import * as assert from 'assert';
-import { SpanLike, alignTokens, pooledAttention, unalignedWeight } from '../../src/shared/tokenAlignment';
+import { SpanLike, alignTokens, pooledAttention, tokensMatchText, unalignedWeight } from '../../src/shared/tokenAlignment';
 
 /** Tokens from [start, end) pairs over `text`. */
 function spans(text: string, ranges: Array<[number, number]>, special: number[] = []): SpanLike[] {
@@ -48,6 +48,14 @@ describe('token alignment across tokenizers', () => {
     const a = spans(text, [[0, 3]]);
     assert.deepStrictEqual(alignTokens(text, a, a, 'other text'), { ok: false, reason: 'different-text' });
     assert.deepStrictEqual(alignTokens(text, a, spans(text, [[0, 0]], [0])), { ok: false, reason: 'no-overlap' });
+  });
+
+  it('checks that tokens were cut from a text', () => {
+    const a = spans(text, [[0, 0], [0, 3], [4, 6], [6, 7]], [0]);
+    a[3].text = '##t';
+    assert.strictEqual(tokensMatchText(a, text), true);
+    assert.strictEqual(tokensMatchText(a, 'the dog sat'), false);
+    assert.strictEqual(tokensMatchText(a, 'th'), false);
   });
 
   it('pools attention: the last token of a query segment, the sum over a key segment; weight on special tokens is reported', () => {
