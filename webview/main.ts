@@ -186,6 +186,7 @@ store.subscribe(({ fields, origin }) => {
         renderCheck();
       } else if (has('focused', 'key') && !waiting) views[vm.view].paintFocus(vm);
     }
+    if (has('view', 'layer', 'head')) headNote.follow(vm.view, vm.layer, vm.head);
     if (has('layer', 'weights')) scheduleCheck();
     if (has('analysis', 'layer', 'head', 'focused', 'weights')) tellHost();
   }

@@ -26,7 +26,17 @@ class HeadNote {
     this.element.append(this.title, this.text, this.close);
   }
 
-  show(strings: UiStrings, title: string, sentence: string): void {
+  /** The view, layer and head the note is about: it goes when the panel shows another. */
+  private about: { view: string; layer: number; head: number } | undefined;
+
+  /** Hides the note unless the panel still shows what it is about. */
+  follow(view: string, layer: number, head: number): void {
+    const a = this.about;
+    if (a && (a.view !== view || a.layer !== layer || a.head !== head)) this.hide();
+  }
+
+  show(strings: UiStrings, title: string, sentence: string, about?: { view: string; layer: number; head: number }): void {
+    this.about = about;
     this.title.textContent = `${title}: `;
     this.text.textContent = sentence;
     this.close.title = strings.closeNote;

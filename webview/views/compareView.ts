@@ -130,6 +130,11 @@ export class CompareView implements View {
     this.bar.replaceChildren(
       dropdown('cmp-with', s.cmpWith, choices, value, (v) => {
         this.choice = v === 'head' ? { kind: 'head' } : v === 'builtin' ? { kind: 'builtin' } : { kind: 'stage', step: Number(v.slice('stage:'.length)) };
+        // Another stage or model: the same layer and head as A first (the pickers are clamped to B's model).
+        if (this.choice.kind !== 'head') {
+          this.layerB = vm.layer;
+          this.headB = singleHead(vm);
+        }
         this.other = undefined;
         this.otherError = undefined;
         if (this.choice.kind !== 'head') this.request();

@@ -112,7 +112,7 @@ export class ModelView implements View {
     if (!this.vm) return;
     const vm = this.vm;
     hideTooltip();
-    headNote.show(vm.strings, `${format(vm.strings.noteFor, label.layer, label.head)} · ${labelName(vm.strings, label.top)} ${labelScore(label.top)}`, explainLabel(vm.strings, label, vm.analysis.trace.tokens.map((t) => t.text)));
+    headNote.show(vm.strings, `${format(vm.strings.noteFor, label.layer, label.head)} · ${labelName(vm.strings, label.top)} ${labelScore(label.top)}`, explainLabel(vm.strings, label, vm.analysis.trace.tokens.map((t) => t.text)), { view: 'matrix', layer: label.layer, head: label.head });
     this.actions.openHead(label.layer, label.head, label.top.at ?? undefined);
   }
 
