@@ -234,7 +234,8 @@ export class CompareView implements View {
       if (Math.abs(diff[i]) > Math.abs(diff[worst])) worst = i;
     }
     const p = palette();
-    this.cell = Math.max(4, Math.min(CELL_MAX, Math.floor(((this.element.parentElement?.clientWidth ?? 900) - 300) / 3 / (n + 1))));
+    // Three matrices in a row, each with a label gutter (about 40 px) and a gap.
+    this.cell = Math.max(4, Math.min(CELL_MAX, Math.floor(((this.element.parentElement?.clientWidth ?? 900) - 40 - 3 * 56) / 3 / n)));
     const aTitle = format(s.cmpA, nameA, vm.layer, headA);
     const bTitle = format(s.cmpB, nameB, this.layerB, this.headB);
     let top = 1e-9;
