@@ -43,6 +43,16 @@ async function answerNext(h: Harness, trace: AttentionTrace, label: string, text
   return req;
 }
 
+/** Clicks an export button and returns what the page sent the host. */
+async function exported(h: Harness, kind: 'png' | 'svg' | 'csv' | 'json'): Promise<{ fileName: string; data: string }> {
+  const count = async () => (await h.posted()).filter((m) => m.type === 'export').length;
+  const before = await count();
+  await h.page.click(`#export-${kind}`);
+  await h.page.waitForFunction((n) => (window as unknown as { __posted: Array<{ type: string }> }).__posted.filter((m) => m.type === 'export').length > n, before, { timeout: 30_000 });
+  const all = (await h.posted()).filter((m) => m.type === 'export') as Array<{ fileName: string; data: string }>;
+  return all[all.length - 1];
+}
+
 describe('side by side (headless Chromium)', function () {
   this.timeout(180_000);
   let browser: Browser;
@@ -116,6 +126,10 @@ describe('side by side (headless Chromium)', function () {
     assert.ok(Math.abs(page - mean) < 1e-4, `page ${page} vs ${mean}`);
     assert.match((await h.page.textContent('.cmp-row')) ?? '', /A: final \(3400\) · layer 0 · head 1.*B: random init \(0\) · layer 0 · head 1/);
     await h.page.screenshot({ path: path.join(shots, 'compare-stages-dark.png') });
+    const csv = (await exported(h, 'csv')).data.trim().split('\n');
+    assert.strictEqual(csv.length, 1 + t * t);
+    assert.strictEqual(csv[0], 'query,key,a,b,a_minus_b');
+    assert.match((await exported(h, 'png')).data, /^data:image\/png;base64,/);
   });
 
   it('two models with different tokenizers: aligned by shared characters, or told they cannot be', async () => {

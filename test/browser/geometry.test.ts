@@ -24,6 +24,16 @@ const TEXT = '我来自福州,现在住在北京,是一个正值壮年的牛马�
 const LAYER = 0;
 const HEAD = 1;
 
+/** Clicks an export button and returns what the page sent the host. */
+async function exported(h: Harness, kind: 'png' | 'svg' | 'csv' | 'json'): Promise<{ fileName: string; data: string }> {
+  const count = async () => (await h.posted()).filter((m) => m.type === 'export').length;
+  const before = await count();
+  await h.page.click(`#export-${kind}`);
+  await h.page.waitForFunction((n) => (window as unknown as { __posted: Array<{ type: string }> }).__posted.filter((m) => m.type === 'export').length > n, before, { timeout: 30_000 });
+  const all = (await h.posted()).filter((m) => m.type === 'export') as Array<{ fileName: string; data: string }>;
+  return all[all.length - 1];
+}
+
 describe('q·k geometry view (headless Chromium)', function () {
   this.timeout(120_000);
   let browser: Browser;
@@ -91,6 +101,14 @@ describe('q·k geometry view (headless Chromium)', function () {
     await h.page.waitForFunction(() => (document.querySelector('.geo-query-line')?.textContent ?? '').includes('position 24'));
     await h.page.keyboard.press('ArrowRight');
     await h.page.screenshot({ path: path.join(shots, 'geometry-dark.png') });
+    // Export: the plot as vector shapes, the coordinates as numbers.
+    const svg = await exported(h, 'svg');
+    assert.match(svg.fileName, /^qkv-geometry-L0-h1\.svg$/);
+    assert.strictEqual((svg.data.match(/<circle /g) ?? []).length, t, 'one circle per query in the SVG');
+    const json = JSON.parse((await exported(h, 'json')).data) as { explained: number[]; queries: number[][]; keys: number[][] };
+    assert.strictEqual(json.queries.length, t);
+    assert.ok(json.explained[0] >= json.explained[1] && json.explained[1] > 0);
+    assert.match((await exported(h, 'png')).data, /^data:image\/png;base64,/);
   });
 
   it('√dk off and temperature 2 change the weights beside the plot live, equal to a reference', async () => {

@@ -23,6 +23,16 @@ async function setTask(h: Harness, task: string): Promise<void> {
   }, task);
 }
 
+/** Clicks an export button and returns what the page sent the host. */
+async function exported(h: Harness, kind: 'png' | 'svg' | 'csv' | 'json'): Promise<{ fileName: string; data: string }> {
+  const count = async () => (await h.posted()).filter((m) => m.type === 'export').length;
+  const before = await count();
+  await h.page.click(`#export-${kind}`);
+  await h.page.waitForFunction((n) => (window as unknown as { __posted: Array<{ type: string }> }).__posted.filter((m) => m.type === 'export').length > n, before, { timeout: 30_000 });
+  const all = (await h.posted()).filter((m) => m.type === 'export') as Array<{ fileName: string; data: string }>;
+  return all[all.length - 1];
+}
+
 describe('training lab (headless Chromium)', function () {
   this.timeout(240_000);
   let browser: Browser;
@@ -66,6 +76,11 @@ describe('training lab (headless Chromium)', function () {
     await h.page.screenshot({ path: path.join(shots, 'training-lab-dark.png'), fullPage: true });
     await h.page.click('#lab-step');
     assert.strictEqual(Number(await body(h, 'labStep')), paused + 1);
+    // Export: the loss curve as numbers, and a picture.
+    const json = JSON.parse((await exported(h, 'json')).data) as { losses: number[]; formedAt: number; headScores: number[] };
+    assert.strictEqual(json.losses.length, paused + 1);
+    assert.ok(json.formedAt > 0 && Math.max(...json.headScores) >= 0.8);
+    assert.match((await exported(h, 'svg')).data, /<polyline /);
   });
 
   it('Reset and a new seed start from random weights again; keyboard reaches every control', async () => {

@@ -132,6 +132,10 @@ export class GeometryView implements View {
     const axes = document.createElementNS(NS, 'path');
     axes.setAttribute('d', `M${PAD} ${SIZE / 2} H${SIZE - PAD} M${SIZE / 2} ${PAD} V${SIZE - PAD}`);
     axes.setAttribute('class', 'geo-axes');
+    // Colours as attributes, not only CSS, so that the SVG export keeps them.
+    axes.setAttribute('stroke', css(p.border));
+    axes.setAttribute('stroke-dasharray', '3 3');
+    axes.setAttribute('fill', 'none');
     const points = document.createElementNS(NS, 'g');
     const tokens = vm.analysis.trace.tokens;
     for (let i = 0; i < t; i++) {
@@ -204,6 +208,9 @@ export class GeometryView implements View {
       el.setAttribute('x', (x + 7).toFixed(1));
       el.setAttribute('y', (y - 6).toFixed(1));
       el.setAttribute('class', className);
+      el.setAttribute('fill', css(className.includes('query') ? p.q : p.k));
+      el.setAttribute('font-size', '12');
+      el.setAttribute('font-family', p.font);
       el.textContent = text;
       this.lines.append(el);
     };

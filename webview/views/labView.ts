@@ -247,12 +247,18 @@ export class LabView implements View {
     const axis = document.createElementNS(ns, 'path');
     axis.setAttribute('d', `M30 4 V${h - 14} H${w - 4}`);
     axis.setAttribute('class', 'lab-axis');
+    // Colours as attributes too, so that the SVG export keeps them.
+    const p = palette();
+    axis.setAttribute('stroke', css(p.border));
+    axis.setAttribute('fill', 'none');
     const label = (x: number, y: number, text: string, anchor = 'end') => {
       const t = document.createElementNS(ns, 'text');
       t.setAttribute('x', String(x));
       t.setAttribute('y', String(y));
       t.setAttribute('text-anchor', anchor);
       t.setAttribute('class', 'lab-tick');
+      t.setAttribute('fill', css(p.muted));
+      t.setAttribute('font-size', '9');
       t.textContent = text;
       return t;
     };
@@ -268,6 +274,8 @@ export class LabView implements View {
       const line = document.createElementNS(ns, 'polyline');
       line.setAttribute('points', pts.join(' '));
       line.setAttribute('class', 'lab-loss-line');
+      line.setAttribute('stroke', css(p.weight));
+      line.setAttribute('fill', 'none');
       svg.append(line);
     }
     const caption = document.createElement('figcaption');
