@@ -76,9 +76,20 @@ async function main(): Promise<void> {
   page.on('pageerror', (e) => console.error('page error:', e.message));
   await h.post(initMessage());
   const started = Date.now();
-  await page.evaluate(postSyntheticAnalysisScript({ tokens: TOKENS, layers: LAYERS, heads: HEADS, headDim: 64 }));
+  // Past 512 tokens the stand-in host keeps q, k, v only (scores and weights would be 1.2 GB at 1024) and
+  // computes the model's weights for the head the panel checks when it asks.
+  await page.evaluate(postSyntheticAnalysisScript({ tokens: TOKENS, layers: LAYERS, heads: HEADS, headDim: 64, attention: TOKENS <= 512 }));
   await page.waitForSelector(`[data-token-index="${TOKENS - 1}"]`, { timeout: 600_000 });
   console.log(`trace built and shown in ${((Date.now() - started) / 1000).toFixed(1)} s (${TOKENS} tokens, ${LAYERS}×${HEADS} heads, dk 64)`);
+  // The webview's memory: its JS heap (which here also holds the stand-in host's q, k, v: 3·L·H·T·64·4 bytes)
+  // and what tfjs holds on the GPU, sampled after every view switch; the largest is reported at the end.
+  const memory = { heap: 0, backend: 0 };
+  const sampleMemory = async () => {
+    const m = (await page.evaluate('({ heap: performance.memory ? performance.memory.usedJSHeapSize : 0, backend: Number(document.body.dataset.backendBytes || 0) })')) as { heap: number; backend: number };
+    memory.heap = Math.max(memory.heap, m.heap);
+    memory.backend = Math.max(memory.backend, m.backend);
+  };
+  await sampleMemory();
   await page.waitForFunction(() => (document.body.dataset.recomputeMaxDiff ?? '') !== '', undefined, { timeout: 600_000 });
   const check = await page.textContent('.panel-footer .check');
   console.log(`GPU check: ${check}`);
@@ -131,9 +142,12 @@ async function main(): Promise<void> {
   const switchTo = async (view: string) => {
     const t0 = Date.now();
     await page.click(`#tab-${view}`);
+    // A view that needs layers not fetched yet (the model view: all of them) shows "fetching" until they are.
+    await page.waitForFunction(() => !document.querySelector('.view-panel .fetching'), undefined, { timeout: 600_000 });
     await page.evaluate('new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0)))');
     const ms = Date.now() - t0;
     console.log(`switch to ${view}: ${ms} ms (full render)`);
+    await sampleMemory();
     return ms;
   };
   const switches: Record<string, number> = {};
@@ -170,6 +184,9 @@ async function main(): Promise<void> {
     await measureRest(queries);
   }
   report(rows, switches);
+  await sampleMemory();
+  const hostMiB = (3 * LAYERS * HEADS * TOKENS * 64 * 4) / 2 ** 20;
+  console.log(`webview memory, largest seen: JS heap ${(memory.heap / 2 ** 20).toFixed(0)} MiB (of which the stand-in host's q, k, v ${hostMiB.toFixed(0)} MiB), tfjs backend ${(memory.backend / 2 ** 20).toFixed(0)} MiB`);
   await h.close();
   await browser.close();
 

@@ -11,7 +11,8 @@
  *                 structuredClone of them costs here (the copy a postMessage makes at least), beside the
  *                 same for one plain Float32Array of the same size (this machine's copy speed)
  *
- * `npx tsx bench/memory.ts [--runs 200] [--json]` (build first: `node esbuild.js`)
+ * `npx tsx bench/memory.ts [--runs 200] [--small-runs 10] [--long-runs 2] [--json]` (build first: `node esbuild.js`);
+ * `--long-runs` adds GPT-2-small at 1024 tokens.
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -50,14 +51,16 @@ function medianCloneMs(payload: unknown): number {
   return median(times);
 }
 
-async function benchModel(worker: ModelWorker, m: BenchModel, text: string, runs: number): Promise<MemoryRow> {
+async function benchModel(worker: ModelWorker, m: BenchModel, text: string, runs: number, maxTokens = 128): Promise<MemoryRow> {
   let first: RunResult | undefined;
   let last: RunResult | undefined;
   let rssFirst = 0;
   let rssMax = 0;
   const runMs: number[] = [];
+  // Sampled during the runs too: the peak is inside the forward pass (the worker shares this process).
+  const sampler = setInterval(() => (rssMax = Math.max(rssMax, process.memoryUsage().rss)), 25);
   for (let i = 0; i < runs; i++) {
-    last = await worker.run({ modelDir: m.dir, modelName: m.label, text, maxTokens: 128 });
+    last = await worker.run({ modelDir: m.dir, modelName: m.label, text, maxTokens });
     runMs.push(last.millis.run);
     const rss = process.memoryUsage().rss;
     rssMax = Math.max(rssMax, rss);
@@ -66,6 +69,7 @@ async function benchModel(worker: ModelWorker, m: BenchModel, text: string, runs
       rssFirst = rss;
     }
   }
+  clearInterval(sampler);
   if (!first || !last) throw new Error('no runs');
   return {
     model: m.label, tokens: last.trace.tokens.length, runs,
@@ -88,7 +92,7 @@ export function memoryTable(rows: MemoryRow[]): string {
   return lines.join('\n');
 }
 
-export async function benchMemory(runs: number, smallRuns: number): Promise<MemoryRow[]> {
+export async function benchMemory(runs: number, smallRuns: number, longRuns = 0): Promise<MemoryRow[]> {
   const script = path.join(root, 'dist', 'worker.js');
   if (!fs.existsSync(script)) throw new Error(`${script} is missing: run \`node esbuild.js\` first`);
   const worker = new ModelWorker(script);
@@ -98,6 +102,9 @@ export async function benchMemory(runs: number, smallRuns: number): Promise<Memo
     // 128 tokens of English on the GPT-2-small shape: its byte-level BPE gives about one token per word.
     const words = 'the quick brown fox jumps over the lazy dog while a programmer in Beijing writes code '.repeat(12);
     if (smallRuns > 0) rows.push(await benchModel(worker, gpt2SmallModel(), words, smallRuns));
+    // GPT-2's whole context: the trace the extension host keeps (the panel fetches from it layer by layer).
+    const zh = '我来自福州现在住在北京是一个正值壮年的牛马程序员';
+    if (longRuns > 0) rows.push(await benchModel(worker, gpt2SmallModel(), Array.from({ length: 1100 }, (_, i) => zh[(i * 7) % zh.length]).join(''), longRuns, 1024));
   } finally {
     worker.dispose();
   }
@@ -105,7 +112,7 @@ export async function benchMemory(runs: number, smallRuns: number): Promise<Memo
 }
 
 async function main(): Promise<void> {
-  const rows = await benchMemory(Number(arg('runs', '200')), Number(arg('small-runs', '10')));
+  const rows = await benchMemory(Number(arg('runs', '200')), Number(arg('small-runs', '10')), Number(arg('long-runs', '0')));
   if (process.argv.includes('--json')) console.log(JSON.stringify(rows));
   else console.log(memoryTable(rows));
 }

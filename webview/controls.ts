@@ -106,8 +106,7 @@ export class Controls {
     let text = `${s.saturation}: ${s.entropy} ${now.entropy.toFixed(3)} · ${s.maxWeight} ${now.max.toFixed(3)}`;
     if (!vm.store.atModelSettings && vm.head !== ROLLOUT) {
       const { model } = vm.analysis.trace;
-      const layer = vm.store.modelLayer(vm.layer);
-      const base = vm.head >= 0 ? layer.subarray(vm.head * t * t, (vm.head + 1) * t * t) : meanOfHeads(layer, model.heads, t);
+      const base = vm.head >= 0 ? vm.store.modelHead(vm.layer, vm.head) : meanOfHeads(vm.store.modelLayer(vm.layer), model.heads, t);
       const m = matrixStats(base, t);
       text += ` · ${format(s.modelSaturation, m.entropy.toFixed(3), m.max.toFixed(3))}`;
     }

@@ -10,14 +10,14 @@ import { Analysis, LessonState, RecomputeBackend, parseToWebview } from '../src/
 import { UI_STRINGS, format } from '../src/shared/strings';
 import { Controls } from './controls';
 import { exportView } from './export/exporter';
-import { DEFAULT_WHAT_IF, initRecomputeBackend, tensorCount } from './recompute';
+import { DEFAULT_WHAT_IF, backendBytes, initRecomputeBackend, tensorCount } from './recompute';
 import { palette, watchTheme } from './ui/colors';
 import { tabs } from './ui/toolkit';
 import { hideTooltip } from './ui/tooltip';
 import { headNote } from './ui/headNote';
 import { seeWhyTabs, seeWhyViews } from './views/seeWhyViews';
 import { receiveCompare } from './views/compareView';
-import { VIEW_IDS, ViewId, ViewModel, canDraw, neededNow, singleHead, weightRow } from './viewModel';
+import { MEAN_OF_HEADS, VIEW_IDS, ViewId, ViewModel, canDraw, neededNow, singleHead, weightRow } from './viewModel';
 import { HeadView } from './views/headView';
 import { MatrixView } from './views/matrixView';
 import { ModelView } from './views/modelView';
@@ -99,25 +99,30 @@ footer.append(timing, check, exportStatus);
 let tabBar: ReturnType<typeof tabs> | undefined;
 
 let persistTimer: ReturnType<typeof setTimeout> | undefined;
+/** Saves the selection after a short pause: hover changes the focus on every token crossed. */
 function persist(): void {
   if (persistTimer !== undefined) return;
-  // Debounced: hover changes the focus on every token crossed.
   persistTimer = setTimeout(() => {
     persistTimer = undefined;
-    const s = store.selection;
-    const prev = loadState();
-    saveState({
-      version: 1,
-      layer: s.layer,
-      head: s.head,
-      view: s.view,
-      focused: s.focused,
-      key: s.key,
-      whatIf: s.whatIf,
-      ...(s.shownHeads ? { shownHeads: s.shownHeads } : {}),
-      ...(prev?.request ? { request: prev.request } : {}),
-    });
+    saveNow();
   }, 150);
+}
+
+/** Saves the selection at once: a panel hidden right after a choice (its webview destroyed) must not lose it. */
+function saveNow(): void {
+  const s = store.selection;
+  const prev = loadState();
+  saveState({
+    version: 1,
+    layer: s.layer,
+    head: s.head,
+    view: s.view,
+    focused: s.focused,
+    key: s.key,
+    whatIf: s.whatIf,
+    ...(s.shownHeads ? { shownHeads: s.shownHeads } : {}),
+    ...(prev?.request ? { request: prev.request } : {}),
+  });
 }
 
 /** Everything the panel shows is computed and the backend is settled: views may draw. */
@@ -134,7 +139,7 @@ function tellHost(): void {
   if (!vm) return;
   const row = vm.focused !== null && drawable(vm) ? weightRow(vm, vm.focused).slice() : undefined;
   // Rollout needs the panel's row; without one the host paints the mean of heads.
-  post({ type: 'focusToken', index: vm.focused, layer: vm.layer, head: row || vm.head >= -1 ? vm.head : -1, ...(row ? { row } : {}) });
+  post({ type: 'focusToken', index: vm.focused, layer: vm.layer, head: row || vm.head >= MEAN_OF_HEADS ? vm.head : MEAN_OF_HEADS, ...(row ? { row } : {}) });
 }
 
 /** The visible layer's arrays first, then the check against the model, then every other layer in the background. */
@@ -163,6 +168,9 @@ let waiting = false;
 store.subscribe(({ fields, origin }) => {
   const vm = store.vm;
   const has = (...names: StoreField[]) => names.some((n) => fields.has(n));
+  // Saved before drawing (which can take a while on a software GPU).
+  if (has('view', 'layer', 'head', 'whatIf', 'shownHeads')) saveNow();
+  else if (has('focused', 'key')) persist();
   if (vm) {
     if (has('analysis', 'view', 'layer', 'head', 'backend', 'weights')) fetchWhatIsShown();
     if (has('analysis', 'strings')) renderAll();
@@ -190,9 +198,7 @@ store.subscribe(({ fields, origin }) => {
     if (has('layer', 'weights')) scheduleCheck();
     if (has('analysis', 'layer', 'head', 'focused', 'weights')) tellHost();
   }
-  if (has('view', 'layer', 'head', 'focused', 'key', 'whatIf', 'shownHeads')) persist();
 });
-
 
 function renderHeader(): void {
   header.replaceChildren();
@@ -244,6 +250,7 @@ function renderView(): void {
   // For tests and benches: what has crossed from the host, and the GPU's live tensors (must not grow).
   document.body.dataset.fetchedBytes = String(vm.data.bytes);
   document.body.dataset.tensors = String(tensorCount());
+  document.body.dataset.backendBytes = String(backendBytes());
 }
 
 function renderFooter(): void {
@@ -258,7 +265,7 @@ function renderCheck(): void {
   const strings = store.strings;
   const info = vm?.store.info;
   if (!vm || !info) {
-    check.textContent = store.backend ? '' : strings.recomputeUnavailable;
+    check.textContent = store.backend === NO_GPU ? strings.recomputeUnavailable : '';
     return;
   }
   const shown = vm.store.atModelSettings && info.maxDiff !== undefined && info.checked?.layer === vm.layer;
@@ -369,8 +376,11 @@ function reportFirstPaint(analysis: Analysis, sentAt: number | undefined, arrive
     if (!vm || waiting) return;
     unsubscribe();
     const bytes = vm.data.bytes;
+    const fetched = vm.data.firstAnswerAt !== undefined ? `first layer data ${(vm.data.firstAnswerAt - received).toFixed(0)} ms after it, ` : '';
+    const computed = vm.store.info ? `computed on ${vm.store.info.backend} in ${vm.store.info.ms.toFixed(0)} ms, ` : '';
+    const drawnAt = performance.now();
     requestAnimationFrame(() => setTimeout(() => {
-      post({ type: 'log', level: 'info', message: `analysis ${analysis.requestId} (${(bytes / 2 ** 20).toFixed(2)} MiB fetched before the first paint, ${vm.data.precision}): ${transfer}painted ${(performance.now() - received).toFixed(0)} ms after it arrived` });
+      post({ type: 'log', level: 'info', message: `analysis ${analysis.requestId} (${(bytes / 2 ** 20).toFixed(2)} MiB fetched before the first paint, ${vm.data.precision}): ${transfer}${fetched}${computed}drawn ${(drawnAt - received).toFixed(0)} ms and painted ${(performance.now() - received).toFixed(0)} ms after it arrived` });
     }, 0));
   });
 }

@@ -15,15 +15,44 @@ export interface WhatIf {
 export const DEFAULT_WHAT_IF: WhatIf = { scale: true, temperature: 1, causal: true };
 
 let backendReady: Promise<string> | undefined;
+/** Multiply-adds (heads·T²·D) up to which plain JS computes instead of tfjs (set by initRecomputeBackend). */
+let plainJsUpTo = 0;
 
 /**
- * `auto` (the default): WebGL when it works (SwiftShader counts, for tests), else the pure-JS cpu backend.
- * `webgl`: WebGL or nothing (the panel then shows the model's weights). `cpu`: never touches the GPU.
- * The first call decides; later calls get the same backend.
+ * Work small enough that plain JavaScript beats a round trip through tfjs: every dispatch and read-back
+ * on WebGL costs a few milliseconds on a GPU and a few hundred on a software one (SwiftShader, llvmpipe:
+ * machines without a GPU), where plain JS does 1M multiply-adds in about 5 ms.
+ */
+export function computeInPlainJs(multiplyAdds: number): boolean {
+  return multiplyAdds <= plainJsUpTo;
+}
+
+/** True when WebGL is drawn by the CPU (no GPU): the renderer's name says so. */
+function softwareWebGl(): boolean {
+  try {
+    const gl = document.createElement('canvas').getContext('webgl');
+    if (!gl) return false;
+    const info = gl.getExtension('WEBGL_debug_renderer_info');
+    const renderer = String(gl.getParameter(info ? info.UNMASKED_RENDERER_WEBGL : gl.RENDERER));
+    gl.getExtension('WEBGL_lose_context')?.loseContext();
+    return /swiftshader|llvmpipe|softpipe|software|basic render/i.test(renderer);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * `auto` (the default): WebGL when it works (SwiftShader counts), else tfjs's cpu backend; small work
+ * (under 1M multiply-adds, 32M on a software WebGL or the cpu backend) in plain JS.
+ * `webgl`: WebGL for everything, or nothing (the panel then shows the model's weights). `cpu`: never
+ * touches the GPU. The first call decides; later calls get the same backend.
  */
 export function initRecomputeBackend(preference: 'auto' | 'webgl' | 'cpu' = 'auto'): Promise<string> {
   if (!backendReady) {
     backendReady = (async () => {
+      const small = 1e6;
+      const large = 32e6;
+      plainJsUpTo = preference === 'webgl' ? 0 : preference === 'cpu' ? large : softwareWebGl() ? large : small;
       tf.env().set('SOFTWARE_WEBGL_ENABLED', true);
       // Shapes as uniforms: one compiled shader per op serves every input length (without it each new
       // token count compiles its own, 0.3–1.7 s here on SwiftShader, on the first paint of every analysis).
@@ -99,4 +128,10 @@ export function isDefaultWhatIf(w: WhatIf): boolean {
 
 export function tensorCount(): number {
   return tf.memory().numTensors;
+}
+
+/** Bytes the backend holds for tensors (WebGL: textures allocated, pooled ones included). */
+export function backendBytes(): number {
+  const m = tf.memory() as tf.MemoryInfo & { numBytesInGPUAllocated?: number };
+  return m.numBytesInGPUAllocated ?? m.numBytes;
 }

@@ -33,6 +33,8 @@ export class TraceData {
   private nextFetch = 1;
   /** Bytes received so far (what crossed from the host). */
   bytes = 0;
+  /** performance.now() when the first answer arrived. */
+  firstAnswerAt: number | undefined;
   private failed: string | undefined;
 
   constructor(
@@ -108,6 +110,7 @@ export class TraceData {
   /** Takes a `traceData` answer; false when it is not for this analysis or does not fit its shape. */
   receive(m: TraceDataMessage): boolean {
     if (m.analysis !== this.analysisId) return false;
+    this.firstAnswerAt ??= performance.now();
     const asked = this.inFlight.get(m.fetchId);
     this.inFlight.delete(m.fetchId);
     const { heads, headDim } = this.header.model;

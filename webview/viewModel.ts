@@ -45,10 +45,9 @@ export function currentMatrix(vm: ViewModel): Float32Array {
 }
 
 export function matrixFor(vm: ViewModel, layer: number, head: number): Float32Array {
-  const t = tokenCount(vm);
   if (head === ROLLOUT) return vm.store.rollout(layer);
   if (head === MEAN_OF_HEADS) return vm.store.mean(layer);
-  return vm.store.layer(layer).subarray(head * t * t, (head + 1) * t * t);
+  return vm.store.head(layer, head);
 }
 
 /** Row `query` of the current matrix (a view, not a copy). */
@@ -106,7 +105,9 @@ export function matrixStats(m: Float32Array, t: number): { entropy: number; max:
 /**
  * What the view shown needs fetched before it can be drawn: the model view every layer, rollout the
  * layers up to the chosen one, anything else the chosen layer; the step view also the chosen head's v
- * and the model's own scores (it checks its arithmetic against them).
+ * and the model's own scores (it checks its arithmetic against them). A new view that reads more (other
+ * layers, v) says so here: the panel fetches this before it calls the view's render, and views read
+ * weights only through vm.store (computed on the GPU from what was fetched).
  */
 export function neededNow(vm: ViewModel): Want[] {
   const all = vm.analysis.trace.model.layers;
@@ -131,10 +132,10 @@ export function canDraw(vm: ViewModel): boolean {
 export function modelRow(vm: ViewModel, query: number): Float32Array | undefined {
   const t = tokenCount(vm);
   const heads = vm.analysis.trace.model.heads;
+  if (vm.head >= 0) return vm.store.modelHead(vm.layer, vm.head).subarray(query * t, (query + 1) * t);
+  if (vm.head !== MEAN_OF_HEADS) return undefined;
   const w = vm.store.modelLayer(vm.layer);
   const at = (h: number) => (h * t + query) * t;
-  if (vm.head >= 0) return w.subarray(at(vm.head), at(vm.head) + t);
-  if (vm.head !== MEAN_OF_HEADS) return undefined;
   const row = new Float32Array(t);
   for (let h = 0; h < heads; h++) for (let j = 0; j < t; j++) row[j] += w[at(h) + j] / heads;
   return row;

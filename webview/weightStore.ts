@@ -9,11 +9,14 @@
  */
 import type { TraceHeader } from '../src/shared/trace';
 import { maxAbsDiff, meanOfHeads, recomputeLayerJs, rolloutJs } from './attentionMath';
-import { WhatIf, recomputeWeights, rolloutGpu } from './recompute';
+import { WhatIf, computeInPlainJs, recomputeWeights, rolloutGpu } from './recompute';
 import type { TraceData } from './traceData';
 
-/** Computed layers kept at once: the current one and a few neighbours (a 1024-token layer of 12 heads is 50 MB). */
-const KEEP_LAYERS = 3;
+/**
+ * Bytes of computed matrices each cache keeps (the current layer and a few neighbours): a 128-token
+ * layer of 12 heads is 0.75 MiB, a 1024-token one 48 MiB, so short inputs keep many and long ones few.
+ */
+const CACHE_BYTES = 64 * 2 ** 20;
 
 export interface RecomputeInfo {
   backend: string;
@@ -24,20 +27,42 @@ export interface RecomputeInfo {
   checked?: { layer: number; head?: number };
 }
 
-class LayerCache {
-  private readonly layers = new Map<number, Float32Array>();
-  get(l: number): Float32Array | undefined {
-    return this.layers.get(l);
+/** The last computed matrices by key, up to a byte budget (oldest dropped first; the newest always stays). */
+class Lru<K> {
+  private readonly entries = new Map<K, Float32Array>();
+  private bytes = 0;
+  constructor(private readonly budget = CACHE_BYTES) {}
+  get(key: K): Float32Array | undefined {
+    const w = this.entries.get(key);
+    if (w) {
+      // Used again: it becomes the newest.
+      this.entries.delete(key);
+      this.entries.set(key, w);
+    }
+    return w;
   }
-  set(l: number, w: Float32Array): void {
-    this.layers.set(l, w);
-    if (this.layers.size > KEEP_LAYERS) this.layers.delete(this.layers.keys().next().value as number);
+  set(key: K, w: Float32Array): void {
+    const old = this.entries.get(key);
+    if (old) this.bytes -= old.byteLength;
+    this.entries.delete(key);
+    this.entries.set(key, w);
+    this.bytes += w.byteLength;
+    while (this.bytes > this.budget && this.entries.size > 1) {
+      const [oldest, dropped] = this.entries.entries().next().value as [K, Float32Array];
+      this.entries.delete(oldest);
+      this.bytes -= dropped.byteLength;
+    }
   }
 }
 
 export class WeightStore {
-  private readonly computed = new LayerCache();
-  private readonly atModel = new LayerCache();
+  private readonly computed = new Lru<number>();
+  private readonly atModel = new Lru<number>();
+  /**
+   * Single heads computed on their own: a view of one head (tokens, matrix, step view, the editor's
+   * row) costs 1/H of the layer (at 1024 tokens one head is 4 MiB read back from the GPU, a layer 48).
+   */
+  private readonly heads = new Lru<string>();
   private readonly means = new Map<number, Float32Array>();
   private readonly rollouts = new Map<number, Float32Array>();
   /** The last recompute, for the footer. */
@@ -76,6 +101,31 @@ export class WeightStore {
     return this.needs().every((p) => this.data.has(l, p));
   }
 
+  /** Head `h` of layer `l` [T, T] under the what-ifs (from the layer when it is computed, else on its own). */
+  head(l: number, h: number): Float32Array {
+    return this.oneHead(l, h, false);
+  }
+
+  /** Head `h` of layer `l` at the model's own settings. */
+  modelHead(l: number, h: number): Float32Array {
+    return this.oneHead(l, h, true);
+  }
+
+  private oneHead(l: number, h: number, model: boolean): Float32Array {
+    const atModel = model || this.atModelSettings;
+    const size = this.t * this.t;
+    const whole = atModel ? this.atModel.get(l) : this.computed.get(l);
+    if (whole) return whole.subarray(h * size, (h + 1) * size);
+    if (atModel && this.noGpu) return this.modelLayer(l).subarray(h * size, (h + 1) * size);
+    const key = `${atModel ? 'm' : 'w'}${l}/${h}`;
+    let w = this.heads.get(key);
+    if (!w) {
+      w = this.compute(l, atModel ? this.modelWhatIf : this.effective, h);
+      this.heads.set(key, w);
+    }
+    return w;
+  }
+
   /** Layer `l`'s weights [H, T, T] under the what-ifs; `ready(l)` must hold. */
   layer(l: number): Float32Array {
     if (this.atModelSettings) return this.modelLayer(l);
@@ -111,10 +161,13 @@ export class WeightStore {
   rollout(l: number): Float32Array {
     let r = this.rollouts.get(l);
     if (r) return r;
-    const means = Array.from({ length: l + 1 }, (_, i) => this.mean(i));
+    // As deep as the fetched layers allow, so that walking down the layers (the model view) is one pass.
+    let top = l;
+    while (top + 1 < this.trace.model.layers && this.ready(top + 1)) top++;
+    const means = Array.from({ length: top + 1 }, (_, i) => this.mean(i));
     let all: Float32Array[];
     try {
-      all = this.gpu ? rolloutGpu(means, this.t) : rolloutJs(means, this.t);
+      all = this.gpu && !computeInPlainJs(means.length * this.t ** 3) ? rolloutGpu(means, this.t) : rolloutJs(means, this.t);
     } catch (err) {
       this.onError(`rollout on the GPU failed: ${(err as Error).message}`);
       all = rolloutJs(means, this.t);
@@ -131,20 +184,21 @@ export class WeightStore {
   check(l: number, head?: number): RecomputeInfo | undefined {
     const model = this.data.get(l, 'weights', head);
     if (!this.gpu || !model || !this.data.has(l, 'q') || !this.data.has(l, 'k')) return undefined;
-    const ours = this.modelLayer(l);
-    const size = this.t * this.t;
-    const compared = head === undefined ? ours : ours.subarray(head * size, (head + 1) * size);
+    const compared = head === undefined ? this.modelLayer(l) : this.modelHead(l, head);
     this.info = { ...(this.info ?? { backend: this.gpu, ms: 0 }), maxDiff: maxAbsDiff(compared, model), checked: { layer: l, ...(head !== undefined ? { head } : {}) } };
     return this.info;
   }
 
-  private compute(l: number, whatIf: WhatIf): Float32Array {
-    const { heads, headDim } = this.trace.model;
-    const q = this.data.get(l, 'q');
-    const k = this.data.get(l, 'k');
+  /** Every head of layer `l`, or head `only`. */
+  private compute(l: number, whatIf: WhatIf, only?: number): Float32Array {
+    const { headDim } = this.trace.model;
+    const heads = only === undefined ? this.trace.model.heads : 1;
+    const pick = (part: 'q' | 'k') => (only === undefined ? this.data.get(l, part) : this.data.headSlice(l, part, only));
+    const q = pick('q');
+    const k = pick('k');
     if (!q || !k) throw new Error(`layer ${l}'s q and k have not arrived`);
     const started = performance.now();
-    if (this.gpu) {
+    if (this.gpu && !computeInPlainJs(heads * this.t * this.t * headDim)) {
       try {
         const w = recomputeWeights(q, k, heads, this.t, headDim, whatIf);
         this.info = { ...this.info, backend: this.gpu, ms: performance.now() - started };

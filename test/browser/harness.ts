@@ -9,7 +9,7 @@ import * as path from 'path';
 import { AddressInfo } from 'net';
 import { Browser, Page, chromium } from 'playwright-core';
 import { answerTraceFetch } from '../../src/panel/traceServer';
-import type { Analysis, FromWebview, ToWebview, TraceFetch } from '../../src/shared/protocol';
+import type { Analysis, FromWebview, RecomputeBackend, ToWebview, TraceFetch } from '../../src/shared/protocol';
 import { AttentionTrace, traceHeader } from '../../src/shared/trace';
 import { UI_STRINGS } from '../../src/shared/strings';
 import { ThemeName, themeCss } from './themes';
@@ -47,7 +47,8 @@ function pageHtml(theme: ThemeName, nonce: string, state: unknown): string {
 }
 
 /** `state`: what vscode.getState() returns at start, as after a reload or a hidden panel coming back. */
-export async function openHarness(options: { theme?: ThemeName; browser?: Browser; width?: number; height?: number; state?: unknown } = {}): Promise<Harness> {
+/** `initScript`: runs in the page before the webview's bundle (to take WebGL away, say). */
+export async function openHarness(options: { theme?: ThemeName; browser?: Browser; width?: number; height?: number; state?: unknown; initScript?: string } = {}): Promise<Harness> {
   const theme = options.theme ?? 'dark';
   const nonce = 'test' + Math.random().toString(36).slice(2);
   const server = http.createServer((req, res) => {
@@ -79,6 +80,7 @@ export async function openHarness(options: { theme?: ThemeName; browser?: Browse
     if (answer.type === 'traceData') for (const a of Object.values(answer.data)) bytes += a.byteLength;
     await page.evaluate((m) => window.postMessage(m, '*'), answer as unknown as Record<string, unknown>).catch(() => undefined);
   });
+  if (options.initScript) await page.addInitScript(options.initScript);
   await page.goto(url);
   await page.waitForFunction(() => (window as unknown as { __posted: Array<{ type: string }> }).__posted.some((m) => m.type === 'ready'));
   return {
@@ -111,8 +113,12 @@ export function analysisMessage(trace: AttentionTrace, extra: Partial<Analysis> 
   return message;
 }
 
-export function initMessage(): ToWebview {
-  return { type: 'init', strings: { ...UI_STRINGS }, locale: 'en' };
+/**
+ * The init message; `backend` webgl by default, so that the tests exercise WebGL at every size (`auto`,
+ * the setting's default, computes small inputs in plain JS on SwiftShader).
+ */
+export function initMessage(backend: RecomputeBackend = 'webgl'): ToWebview {
+  return { type: 'init', strings: { ...UI_STRINGS }, locale: 'en', backend };
 }
 
 /** The init message with the Simplified Chinese strings from the l10n bundle (as the host would send them). */
@@ -120,7 +126,7 @@ export function zhInitMessage(): ToWebview {
   const bundle = JSON.parse(fs.readFileSync(path.join(root, 'l10n/bundle.l10n.zh-cn.json'), 'utf8')) as Record<string, string>;
   const strings = { ...UI_STRINGS } as Record<string, string>;
   for (const key of Object.keys(strings)) strings[key] = bundle[strings[key]] ?? strings[key];
-  return { type: 'init', strings: strings as unknown as typeof UI_STRINGS, locale: 'zh-cn' };
+  return { type: 'init', strings: strings as unknown as typeof UI_STRINGS, locale: 'zh-cn', backend: 'webgl' };
 }
 
 /** Picks a value in one of the panel's dropdowns (#layer, #head, #stage) as a person's choice does: a change event. */

@@ -9,6 +9,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { Browser, chromium } from 'playwright-core';
 import type { FromWebview } from '../../src/shared/protocol';
+import { UI_STRINGS } from '../../src/shared/strings';
 import { AttentionTrace, headOffset } from '../../src/shared/trace';
 import { recomputeLayerJs } from '../../webview/attentionMath';
 import { CHROMIUM, CHROMIUM_ARGS, Harness, analysisMessage, initMessage, openHarness, setDropdown } from './harness';
@@ -132,6 +133,45 @@ describe('trace on demand, attention in the panel', function () {
       assert.ok(row.every((w, j) => Math.abs(w - want[j]) < 1e-5), 'the row under temperature 2, not the model\'s');
       const model = trace.weights.subarray(at + 30 * 40, at + 31 * 40);
       assert.ok(row.some((w, j) => Math.abs(w - model[j]) > 1e-3), 'and so not the model\'s own weights');
+    } finally {
+      await h.close();
+    }
+  });
+
+  it('without any GPU path (WebGL required but missing) the panel shows the model\'s own weights, fetched', async () => {
+    const trace = syntheticTrace({ tokens: 30, layers: 2, heads: 4, headDim: 16 });
+    // A browser without WebGL: every canvas refuses a WebGL context.
+    const noWebGl = `for (const C of [HTMLCanvasElement, OffscreenCanvas]) { const get = C.prototype.getContext; C.prototype.getContext = function (kind, ...rest) { return /webgl/.test(kind) ? null : get.call(this, kind, ...rest); }; }`;
+    const h = await openHarness({ browser, initScript: noWebGl });
+    try {
+      await h.post({ ...initMessage(), backend: 'webgl' } as never);
+      await h.post(analysisMessage(trace));
+      await h.page.waitForSelector('[data-token-index="29"]');
+      assert.strictEqual(await bodyData(h, 'recomputeBackend'), 'none');
+      assert.strictEqual(await h.page.textContent('.panel-footer .check'), UI_STRINGS.recomputeUnavailable);
+      const fetches = (await h.posted()).filter((m): m is Fetch => m.type === 'fetchTrace');
+      assert.ok(fetches.some((f) => f.layer === 0 && f.parts.includes('weights') && f.head === undefined), 'the model\'s weights of the layer shown');
+      await h.page.hover('[data-token-index="20"]');
+      await h.page.waitForSelector('.token-strip[data-labels-for="20"]');
+      const at = headOffset(trace, 0, 0, 30, 30) + 20 * 30;
+      assert.strictEqual(await h.page.getAttribute('[data-token-index="19"]', 'aria-label'), `${trace.tokens[19].text}: weight ${trace.weights[at + 19].toFixed(3)}`);
+    } finally {
+      await h.close();
+    }
+  });
+
+  it('auto on a software WebGL (SwiftShader here) computes small inputs in plain JS and large ones on WebGL', async () => {
+    const h = await openHarness({ browser });
+    try {
+      await h.post(initMessage('auto'));
+      await h.post(analysisMessage(syntheticTrace({ tokens: 26, layers: 1, heads: 4, headDim: 16 })));
+      await h.page.waitForFunction(() => (document.body.dataset.recomputeMaxDiff ?? '') !== '');
+      assert.strictEqual(await bodyData(h, 'recomputeBackend'), 'webgl');
+      assert.match((await h.page.textContent('.panel-footer .check')) ?? '', /Live recompute on js/);
+      assert.ok(Number(await bodyData(h, 'recomputeMaxDiff')) < 1e-6);
+      // 12 heads × 256² × 64 = 50M multiply-adds: past plain JS's share.
+      await h.post(analysisMessage(syntheticTrace({ tokens: 256, layers: 1, heads: 12, headDim: 64 }), { requestId: 2 }));
+      await h.page.waitForFunction(() => /on webgl/.test(document.querySelector('.panel-footer .check')?.textContent ?? ''), undefined, { timeout: 60_000 });
     } finally {
       await h.close();
     }

@@ -157,10 +157,11 @@ export class HeadView implements View {
     const p = palette();
     if (vm.head < 0) return [{ colour: p.weight, m: currentMatrix(vm), label: headLabel(vm) }];
     const t = this.t;
-    const layer = vm.store.layer(vm.layer);
+    // Every head shown: one computation for the layer; a few: each on its own.
+    const layer = vm.shownHeads.every(Boolean) ? vm.store.layer(vm.layer) : undefined;
     const sets: LineSet[] = [];
     vm.shownHeads.forEach((shown, h) => {
-      if (shown) sets.push({ colour: headColour(p, h), m: layer.subarray(h * t * t, (h + 1) * t * t), label: `${vm.strings.head} ${h}` });
+      if (shown) sets.push({ colour: headColour(p, h), m: layer ? layer.subarray(h * t * t, (h + 1) * t * t) : vm.store.head(vm.layer, h), label: `${vm.strings.head} ${h}` });
     });
     return sets;
   }

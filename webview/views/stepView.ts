@@ -114,9 +114,8 @@ export class StepView implements View {
     const k = slice('k');
     const v = slice('v');
     const step = queryStep(q, k, v, t, d, query, vm.whatIf, vm.whatIf.causal && trace.model.causal);
-    const layer = vm.store.layer(vm.layer);
-    const rowAt = (head * t + query) * t;
-    return { layer: vm.layer, head, query, step, reference: layer.subarray(rowAt, rowAt + t), modelScores: modelScoresRow(vm, head, query), v };
+    const weights = vm.store.head(vm.layer, head);
+    return { layer: vm.layer, head, query, step, reference: weights.subarray(query * t, (query + 1) * t), modelScores: modelScoresRow(vm, head, query), v };
   }
 
   private keyOf(vm: ViewModel, c: Computed): number {
