@@ -74,10 +74,13 @@ export class LabView implements View {
   render(vm: ViewModel): void {
     const first = !this.strings;
     this.strings = vm.strings;
-    this.selection = vm.analysis.trace.tokens.filter((t) => !t.special).map((t) => t.text);
+    const selection = vm.analysis.trace.tokens.filter((t) => !t.special).map((t) => t.text);
+    // The learner's selection is the corpus: a new analysis is a new corpus.
+    const newCorpus = this.task === 'selection' && selection.join('\u0000') !== this.selection.join('\u0000');
+    this.selection = selection;
     this.intro.textContent = vm.strings.labIntro;
     this.renderBar(vm.strings);
-    if (first || !this.session) void this.reset();
+    if (first || !this.session || newCorpus) void this.reset();
     else this.draw();
   }
 
