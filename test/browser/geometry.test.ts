@@ -96,9 +96,10 @@ describe('q·k geometry view (headless Chromium)', function () {
     assert.strictEqual(await h.page.$$eval('.geo-line', (e) => e.length), 5);
     const table = (await h.page.textContent('.geo-table')) ?? '';
     assert.match(table, /q·k.*\|k\|.*cos θ/);
-    assert.match((await h.page.textContent('.geo-query-line')) ?? '', /Query “员” \(position 25\), \|q\| = [\d.]+/);
+    const line = (await h.page.textContent('.geo-query-line')) ?? '';
+    assert.ok(line.startsWith(`Query “${trace.tokens[t - 1].text}” (position ${t - 1}), |q| = `), line);
     await h.page.keyboard.press('ArrowLeft');
-    await h.page.waitForFunction(() => (document.querySelector('.geo-query-line')?.textContent ?? '').includes('position 24'));
+    await h.page.waitForFunction((p) => (document.querySelector('.geo-query-line')?.textContent ?? '').includes(`position ${p}`), t - 2);
     await h.page.keyboard.press('ArrowRight');
     await h.page.screenshot({ path: path.join(shots, 'geometry-dark.png') });
     // Export: the plot as vector shapes, the coordinates as numbers.
@@ -144,7 +145,7 @@ describe('q·k geometry view (headless Chromium)', function () {
       await zh.page.waitForSelector('[data-token-index="0"]');
       await zh.page.click('#tab-geometry');
       await zh.page.waitForSelector('.geo-query');
-      await zh.page.hover('.geo-query[data-query="25"]');
+      await zh.page.hover(`.geo-query[data-query="${t - 1}"]`);
       await zh.page.waitForFunction(() => !!document.body.dataset.geoTop);
       assert.match((await zh.page.textContent('.geometry-view')) ?? '', /softmax 对整行加上的常数视而不见/);
       await zh.page.screenshot({ path: path.join(shots, 'geometry-zh-light.png') });

@@ -50,7 +50,7 @@ describe('See why (head labels, q·k geometry, side by side, training lab) in a 
   it('q·k geometry: queries and keys in one plane, a query’s strongest keys beside it', async () => {
     await frame.locator('#tab-geometry').click();
     await frame.locator('.geo-query').first().waitFor({ timeout: 30_000 });
-    await frame.locator('.geo-query[data-query="25"]').hover();
+    await frame.locator('.geo-query').last().hover();
     await poll(async () => ((await bodyData(frame, 'geoTop')) ? true : undefined), 'the focused query’s keys', 20_000);
     assert.match((await frame.locator('.geometry-view').textContent()) ?? '', /The two axes keep [\d.]+% of the variance/);
     await screenshot(page, path.join(RESULTS, 'seewhy-3-geometry.png'));
