@@ -4,7 +4,7 @@
  * `node esbuild.js`) first; the browser benchmarks need Chromium, the code-server one code-server
  * (both installed by scripts/setup.sh).
  *
- *   npx tsx bench/run.ts [--only forward,activation,memory,hover,paint]
+ *   npx tsx bench/run.ts [--only forward,activation,memory,hover,lab,paint]
  */
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
@@ -19,6 +19,7 @@ const BENCHES: Array<{ id: string; title: string; script: string; args: string[]
   { id: 'activation', title: 'Extension activation (dist/extension.js loaded + activate(), fresh Node processes)', script: 'activation.ts', args: [] },
   { id: 'memory', title: 'Memory over repeated runs in the model worker, and the trace that crosses to the webview', script: 'memory.ts', args: [] },
   { id: 'hover', title: 'Webview hover latency, 512 tokens × 12 layers × 12 heads (headless Chromium)', script: 'hover.ts', args: [] },
+  { id: 'lab', title: 'Training lab: seconds until a previous-token head forms (copy task, cpu and wasm backends)', script: 'trainingLab.ts', args: [] },
   { id: 'paint', title: 'Show Attention → first painted panel in code-server (cold and warm)', script: 'commandToPaint.ts', args: [] },
 ];
 

@@ -100,8 +100,9 @@ function vec(a: Float32Array, index: number, d: number): Float32Array {
 /**
  * softmax(q·kᵀ/√dk)·V for one query of one head, step by step, from q, k, v [T, D] of that head.
  * `causal` is whether the mask applies (the model is causal and the what-if keeps the mask on).
+ * Without `v` (the q·k geometry view has no values) the output is left at zero.
  */
-export function queryStep(q: Float32Array, k: Float32Array, v: Float32Array, t: number, d: number, query: number, whatIf: WhatIf, causal: boolean): QueryStep {
+export function queryStep(q: Float32Array, k: Float32Array, v: Float32Array | undefined, t: number, d: number, query: number, whatIf: WhatIf, causal: boolean): QueryStep {
   const qi = vec(q, query, d);
   let qNorm = 0;
   for (let x = 0; x < d; x++) qNorm += qi[x] * qi[x];
@@ -135,7 +136,7 @@ export function queryStep(q: Float32Array, k: Float32Array, v: Float32Array, t: 
   const output = new Float32Array(d);
   for (const s of keys) {
     s.weight = expSum > 0 ? s.exp / expSum : 0;
-    if (s.weight === 0) continue;
+    if (s.weight === 0 || !v) continue;
     const vj = vec(v, s.key, d);
     for (let x = 0; x < d; x++) output[x] += s.weight * vj[x];
   }

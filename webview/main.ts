@@ -15,6 +15,9 @@ import { DEFAULT_WHAT_IF, backendBytes, initRecomputeBackend, tensorCount } from
 import { palette, watchTheme } from './ui/colors';
 import { tabs } from './ui/toolkit';
 import { hideTooltip } from './ui/tooltip';
+import { headNote } from './ui/headNote';
+import { seeWhyTabs, seeWhyViews } from './views/seeWhyViews';
+import { receiveCompare } from './views/compareView';
 import { MEAN_OF_HEADS, VIEW_IDS, ViewId, ViewModel, canDraw, neededNow, singleHead, weightRow } from './viewModel';
 import { HeadView } from './views/headView';
 import { MatrixView } from './views/matrixView';
@@ -54,8 +57,9 @@ function el(tag: string, className: string): HTMLElement {
 const actions: ViewActions = {
   focus: (query, key = null) => store.update({ focused: query, key }),
   reveal: (index) => post({ type: 'revealToken', index }),
-  openHead: (layer, head) => {
-    store.update({ layer, view: 'matrix', ...headPatch(head) });
+  openHead: (layer, head, at) => {
+    // `at` (see why: a head label) opens the head on the query and key where its pattern is strongest.
+    store.update({ layer, view: 'matrix', ...headPatch(head), ...(at ? { focused: at.query, key: at.key } : {}) });
     (panel.querySelector('.matrix-canvas') as HTMLElement | null)?.focus();
   },
   showHeads: (shown) => store.update({ shownHeads: shown.flatMap((s, h) => (s ? [h] : [])) }),
@@ -68,6 +72,7 @@ const views: Record<ViewId, View> = {
   matrix: new MatrixView(actions),
   model: new ModelView(actions),
   steps: new StepView(actions),
+  ...seeWhyViews(actions),
 };
 
 const header = el('header', 'panel-header');
@@ -188,6 +193,7 @@ store.subscribe(({ fields, origin }) => {
         renderCheck();
       } else if (has('focused', 'key') && !waiting) views[vm.view].paintFocus(vm);
     }
+    if (has('view', 'layer', 'head')) headNote.follow(vm.view, vm.layer, vm.head);
     if (has('layer', 'weights')) scheduleCheck();
     if (has('analysis', 'layer', 'head', 'focused', 'weights')) tellHost();
   }
@@ -216,6 +222,7 @@ function renderTabs(): void {
     { id: 'matrix', label: strings.viewMatrix },
     { id: 'model', label: strings.viewModel },
     { id: 'steps', label: strings.viewSteps },
+    ...seeWhyTabs(strings),
   ];
   tabBar = tabs(strings.view, items, vm.view, panel.id, (id) => store.update({ view: id as ViewId }));
   tabsHost.replaceChildren(tabBar.element, controls.exports);
@@ -291,7 +298,7 @@ function scheduleCheck(): void {
 function renderAll(): void {
   const vm = store.vm;
   if (!vm) return;
-  app.replaceChildren(header, statusLine, tabsHost, controls.element, notice, panel, footer);
+  app.replaceChildren(header, statusLine, tabsHost, controls.element, notice, headNote.element, panel, footer);
   document.body.dataset.tokens = String(vm.analysis.trace.tokens.length);
   hideTooltip();
   renderHeader();
@@ -400,9 +407,14 @@ window.addEventListener('message', (event: MessageEvent) => {
       const data = new TraceData(analysis.requestId, analysis.trace, (fetch) => post({ type: 'fetchTrace', ...fetch }), message.pushed?.precision ?? firstPrecision(analysis.trace));
       if (message.pushed) data.expect({ layer: message.pushed.layer, parts: ['q', 'k'] });
       reportFirstPaint(analysis, message.sentAt, arrived, t0);
+      headNote.hide();
       store.update({ analysis: { analysis, data } }, 'host');
       break;
     }
+    case 'compareData':
+    case 'compareUnavailable':
+      receiveCompare(message); // see why: the side-by-side view's other run
+      break;
     case 'traceData':
       if (store.data?.receive(message)) store.update({ arrived: 'data' }, 'host');
       break;

@@ -111,8 +111,10 @@ export function matrixStats(m: Float32Array, t: number): { entropy: number; max:
  */
 export function neededNow(vm: ViewModel): Want[] {
   const all = vm.analysis.trace.model.layers;
-  const layers = vm.view === 'model' ? Array.from({ length: all }, (_, l) => l) : vm.head === ROLLOUT ? Array.from({ length: vm.layer + 1 }, (_, l) => l) : [vm.layer];
+  const layers = vm.view === 'model' || vm.view === 'compare' ? Array.from({ length: all }, (_, l) => l) : vm.head === ROLLOUT ? Array.from({ length: vm.layer + 1 }, (_, l) => l) : [vm.layer];
   const wants: Want[] = layers.map((layer) => ({ layer, parts: vm.store.needs() }));
+  // See why: the q·k geometry plots q and k themselves, whatever the weights are computed from.
+  if (vm.view === 'geometry') for (const p of ['q', 'k'] as const) if (!wants[wants.length - 1].parts.includes(p)) wants[wants.length - 1].parts.push(p);
   if (vm.view === 'steps') {
     wants[wants.length - 1].parts.push('v');
     wants.push({ layer: vm.layer, parts: ['scores'], head: singleHead(vm) });

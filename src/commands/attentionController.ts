@@ -14,6 +14,7 @@ import { AttentionDecorations, DecorationTarget, tokenAtOffset } from '../editor
 import type { HoverSource } from '../editor/attentionHover';
 import { saveExport } from '../panel/exportFile';
 import { RunStatusBar } from './runStatusBar';
+import { CompareRuns } from './compareRuns';
 
 /** What the current analysis was run on. */
 export interface AnalysisSource {
@@ -39,8 +40,10 @@ export class AttentionController implements PanelEvents, HoverSource, vscode.Dis
   /** The source of the analysis the panel shows (set when it arrives, unlike `source`, set when a run starts). */
   private shown: AnalysisSource | undefined;
   private readonly statusBar = new RunStatusBar();
+  private readonly compareRuns: CompareRuns;
 
   constructor(private readonly context: vscode.ExtensionContext, private readonly worker: ModelWorker, private readonly log: vscode.LogOutputChannel) {
+    this.compareRuns = new CompareRuns(worker, context.extensionPath, (line) => log.info(line));
     this.disposables.push(
       this.decorations,
       this.statusBar,
@@ -258,6 +261,12 @@ export class AttentionController implements PanelEvents, HoverSource, vscode.Dis
       case 'selectStage':
         void this.selectStage(message.step);
         break;
+      case 'compareRequest': {
+        // See why: side by side with another stage or the built-in model (src/commands/compareRuns.ts).
+        const panel = this.panel;
+        void this.compareRuns.answer(message, this.shown, (m) => panel?.postCompare(m));
+        break;
+      }
       case 'revealToken':
         void this.revealToken(message.index);
         break;

@@ -52,6 +52,8 @@ export const LESSON_STEPS: Record<string, LessonStep> = {
   // The same head and query at random initialisation and after training.
   'train-start': { sample: 'sentence', stage: 'first', panel: { view: 'tokens', token: AT.员, layer: 0, head: 1, whatIf: MODEL } },
   'train-end': { sample: 'sentence', stage: 'last', panel: { view: 'tokens', token: AT.员, layer: 0, head: 1, whatIf: MODEL } },
+  // The training lab: a tiny model trains from random weights in the panel, and a head forms in front of the learner.
+  'train-lab': { sample: 'sentence', stage: 'last', panel: { view: 'lab', whatIf: MODEL } },
 };
 
 export function lessonStep(id: unknown): LessonStep | undefined {

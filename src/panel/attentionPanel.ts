@@ -45,6 +45,11 @@ export class AttentionPanel {
     this.disposables.push(
       panel.webview.onDidReceiveMessage((raw: unknown) => this.receive(raw)),
       panel.onDidDispose(() => this.dispose()),
+      // Hidden, the webview's page is gone (no retainContextWhenHidden) and says 'ready' again when shown:
+      // until then messages wait in the outbox (a lesson step sent while its text's editor covers the panel was lost).
+      panel.onDidChangeViewState((e) => {
+        if (!e.webviewPanel.visible) this.ready = false;
+      }),
     );
   }
 
@@ -143,6 +148,11 @@ export class AttentionPanel {
 
   focusToken(index: number): void {
     this.send({ type: 'focusToken', index });
+  }
+
+  /** See why: the side-by-side view's other run (or why there is none). */
+  postCompare(message: Extract<ToWebview, { type: 'compareData' | 'compareUnavailable' }>): void {
+    this.send(message);
   }
 
   /** A lesson step: view, token, layer, head and what-ifs, applied after the analysis sent before it. */

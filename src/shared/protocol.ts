@@ -6,6 +6,8 @@
 import { AttentionTrace, ModelInfo, TRACE_PARTS, TokenSpan, TraceHeader, TracePart, isSquarePart } from './trace';
 import { MEAN_OF_HEADS, ROLLOUT, WhatIfSettings, isAllowedTemperature } from './attentionRules';
 import { UI_STRINGS, UiStrings } from './strings';
+import { SEE_WHY_VIEWS } from './seeWhyViews';
+import { CompareData, CompareRequest, CompareUnavailable, parseCompareData, parseCompareRequest, parseCompareUnavailable } from './compareProtocol';
 
 export type { WhatIfSettings } from './attentionRules';
 
@@ -30,7 +32,7 @@ export interface Analysis {
 export type RunStatus = 'loading' | 'running' | 'idle' | 'error' | 'cancelled';
 
 /** The panel's views (webview/viewModel.ts's ViewId), as the `qkvLens.defaultView` setting and lessons name them. */
-export const PANEL_VIEWS = ['tokens', 'heads', 'matrix', 'model', 'steps'] as const;
+export const PANEL_VIEWS = ['tokens', 'heads', 'matrix', 'model', 'steps', ...SEE_WHY_VIEWS] as const;
 export type PanelView = (typeof PANEL_VIEWS)[number];
 
 /** Where the webview recomputes attention live: `auto` tries WebGL and falls back to cpu. */
@@ -88,7 +90,10 @@ export type ToWebview =
   | { type: 'traceData'; analysis: number; fetchId: number; layer: number; head?: number; shape: TraceDataShape; data: Partial<Record<TracePart, EncodedArray>> }
   | { type: 'traceUnavailable'; analysis: number; fetchId: number; message: string }
   /** The editor hovers token `index`: the panel answers with the row it shows (`row`). */
-  | { type: 'rowRequest'; id: number; index: number };
+  | { type: 'rowRequest'; id: number; index: number }
+  /** See why: the side-by-side view's other run (compareProtocol.ts). */
+  | CompareData
+  | CompareUnavailable;
 
 export type ExportFormat = 'png' | 'svg' | 'csv' | 'json';
 
@@ -105,7 +110,8 @@ export type FromWebview =
   | { type: 'row'; id: number; index: number; layer: number; head: number; weights: Float32Array }
   | { type: 'revealToken'; index: number }
   | { type: 'export'; format: ExportFormat; fileName: string; data: string }
-  | { type: 'log'; level: 'info' | 'warn' | 'error'; message: string };
+  | { type: 'log'; level: 'info' | 'warn' | 'error'; message: string }
+  | CompareRequest;
 
 // ---- validation ---------------------------------------------------------------------------------
 
@@ -154,12 +160,14 @@ export function parseFromWebview(m: unknown): FromWebview | undefined {
         : undefined;
     case 'log':
       return oneOf(m.level, ['info', 'warn', 'error'] as const) && isStr(m.message, 10_000) ? { type: 'log', level: m.level, message: m.message } : undefined;
+    case 'compareRequest':
+      return parseCompareRequest(m);
     default:
       return undefined;
   }
 }
 
-function parseTokens(v: unknown, textLimit: number): TokenSpan[] | undefined {
+export function parseTokens(v: unknown, textLimit: number): TokenSpan[] | undefined {
   if (!Array.isArray(v)) return undefined;
   const out: TokenSpan[] = [];
   for (const t of v) {
@@ -169,7 +177,7 @@ function parseTokens(v: unknown, textLimit: number): TokenSpan[] | undefined {
   return out;
 }
 
-function parseModelInfo(v: unknown): ModelInfo | undefined {
+export function parseModelInfo(v: unknown): ModelInfo | undefined {
   if (!isObj(v)) return undefined;
   const { name, architecture, tokenizer, layers, heads, headDim, causal, maxPositions } = v;
   if (!isStr(name, 500) || !oneOf(architecture, ['gpt2', 'bert', 'llama'] as const) || !isStr(tokenizer, 500)) return undefined;
@@ -307,6 +315,10 @@ export function parseToWebview(m: unknown): ToWebview | undefined {
       return isInt(m.analysis) && isInt(m.fetchId) && isStr(m.message, 10_000) ? { type: 'traceUnavailable', analysis: m.analysis, fetchId: m.fetchId, message: m.message } : undefined;
     case 'rowRequest':
       return isInt(m.id) && isInt(m.index) ? { type: 'rowRequest', id: m.id, index: m.index } : undefined;
+    case 'compareData':
+      return parseCompareData(m);
+    case 'compareUnavailable':
+      return parseCompareUnavailable(m);
     default:
       return undefined;
   }

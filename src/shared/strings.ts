@@ -2,6 +2,8 @@
  * Every string the webview shows, in English. The host translates each through vscode.l10n
  * (l10n/bundle.l10n.zh-cn.json) and sends the result in the 'init' message.
  */
+import { SEE_WHY_STRINGS } from './seeWhyStrings';
+
 export const UI_STRINGS = {
   title: 'Attention',
   model: 'Model',
@@ -102,6 +104,7 @@ export const UI_STRINGS = {
   whatIf: 'What if',
   workedTitle: '“{0}” → “{1}”',
   clipNote: 'the top 1% of cells share the full colour',
+  ...SEE_WHY_STRINGS,
 } as const;
 
 export type UiStringKey = keyof typeof UI_STRINGS;

@@ -63,6 +63,7 @@ const CASES: ButtonCase[] = [
   { step: 'heads', button: 'Show me the bracket head', lesson: 'brackets' },
   { step: 'training', button: 'Random initialisation', lesson: 'train-start' },
   { step: 'training', button: 'Trained', lesson: 'train-end' },
+  { step: 'training', button: 'Watch a head learn: the training lab', lesson: 'train-lab' },
 ];
 
 const CHECKPOINTS = (JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'media', 'models', 'teaching', 'config.json'), 'utf8')) as {
@@ -78,7 +79,8 @@ function expected(lesson: string): { expect: Omit<PanelReadout, 'text'>; shows?:
     tokens: sample === 'sentence' ? '26' : '12',
     stage: stage === 'first' ? CHECKPOINTS[0] : CHECKPOINTS[CHECKPOINTS.length - 1],
   };
-  if (panel.view !== 'model') {
+  // The model view and the training lab keep whatever layer and head the panel had.
+  if (panel.view !== 'model' && panel.view !== 'lab') {
     expect.layer = String(panel.layer ?? 0);
     expect.head = String(panel.head ?? 0);
   }
@@ -161,12 +163,12 @@ describe('Guided lesson (walkthrough) in a real VS Code', function () {
     await openStep(page, 'own');
     const link = stepButton(page, 'own').locator('.button-container a', { hasText: 'Open the QKV Lens settings' });
     await link.waitFor({ timeout: 10_000 });
-    await screenshot(page, path.join(RESULTS, 'lesson-12-own.png'));
+    await screenshot(page, path.join(RESULTS, 'lesson-13-own.png'));
     await link.click();
     await page.locator('.settings-editor').waitFor({ timeout: 30_000 });
     await page.locator('.setting-item-contents', { hasText: 'Default View' }).first().waitFor({ timeout: 30_000 });
     await page.locator('.setting-item-contents', { hasText: 'Backend' }).first().waitFor({ timeout: 30_000 });
-    await screenshot(page, path.join(RESULTS, 'lesson-13-settings.png'));
+    await screenshot(page, path.join(RESULTS, 'lesson-14-settings.png'));
   });
 });
 

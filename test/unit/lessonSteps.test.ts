@@ -88,6 +88,7 @@ describe('guided lesson', () => {
       brackets: { token: ')' },
       'train-start': { token: '员' },
       'train-end': { token: '员' },
+      'train-lab': {},
     };
     for (const [id, step] of Object.entries(LESSON_STEPS)) {
       const list = tokens[step.sample];

@@ -50,6 +50,11 @@ export function elementToSvg(root: HTMLElement, background: string, canvasToSvg:
     if (clip && (r.bottom < clip.top || r.top > clip.bottom || r.right < clip.left || r.left > clip.right)) return;
     const x = r.left - ox;
     const y = r.top - oy;
+    // An inline SVG (the q·k geometry plot) is already vector: copied in place (its colours are attributes, not CSS).
+    if (node instanceof SVGSVGElement) {
+      body.push(`<g transform="translate(${n(x)} ${n(y)})"${op < 1 ? ` opacity="${op.toFixed(2)}"` : ''}>${node.innerHTML}</g>`);
+      return;
+    }
     const radius = parseFloat(style.borderTopLeftRadius) || 0;
     const gradient = (node as HTMLElement).dataset?.gradient;
     const opAttr = op < 1 ? ` opacity="${op.toFixed(2)}"` : '';

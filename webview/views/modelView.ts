@@ -2,10 +2,16 @@
  * The model view: every layer × head as a small heatmap, plus the mean of heads and the attention
  * rollout per layer. Click (or Enter) opens one in the matrix view. Thumbnails are built once per
  * change of weights; the rollout column fills in just after, so the grid appears at once.
+ * Under each layer, a row of head labels (src/shared/headLabels.ts): the pattern each head follows
+ * most on this text; a label explains itself and opens its head where the pattern is strongest.
  */
+import { HeadLabel, labelHeads } from '../../src/shared/headLabels';
+import { format } from '../../src/shared/strings';
 import { csvRow, exportHeader, fmt } from '../export/data';
+import { explainLabel, labelName, labelScore, labelTip } from '../headLabelText';
 import { palette } from '../ui/colors';
 import { colorLegend } from '../ui/legend';
+import { headNote } from '../ui/headNote';
 import { hideTooltip, showTooltip } from '../ui/tooltip';
 import { MEAN_OF_HEADS, ROLLOUT, ViewModel, headLabel, isMasked, matrixFor, matrixStats, tokenCount } from '../viewModel';
 import { colourScale } from './matrixView';
@@ -28,12 +34,29 @@ export function downsample(m: Float32Array, t: number, n: number): Float32Array 
   return out;
 }
 
+/**
+ * Labels describe the model's own weights (not the what-ifs), so they are computed once per analysis,
+ * from every layer at the model's settings (the model view has every layer fetched before it draws).
+ */
+const labelCache = new WeakMap<object, HeadLabel[]>();
+export function traceLabels(vm: ViewModel): HeadLabel[] {
+  let labels = labelCache.get(vm.analysis);
+  if (!labels) {
+    const { model, tokens } = vm.analysis.trace;
+    labels = labelHeads({ layers: model.layers, heads: model.heads, causal: model.causal, weights: (l) => vm.store.modelLayer(l), tokens: tokens.map((t) => t.text), special: tokens.map((t) => t.special) });
+    labelCache.set(vm.analysis, labels);
+  }
+  return labels;
+}
+
 export class ModelView implements View {
   readonly id = 'model' as const;
   readonly element: HTMLElement;
   private readonly legendHost: HTMLElement;
   private readonly grid: HTMLElement;
   private cells: HTMLButtonElement[][] = [];
+  /** labels[layer][head]: the label buttons under each layer's thumbnails. */
+  private labels: HTMLButtonElement[][] = [];
   private vm: ViewModel | undefined;
   private pending: number | undefined;
 
@@ -47,11 +70,18 @@ export class ModelView implements View {
     this.element.append(this.legendHost, this.grid);
     this.grid.addEventListener('keydown', (e) => this.onKey(e));
     this.grid.addEventListener('pointerover', (e) => {
+      const label = this.labelOf(e.target);
+      if (label && this.vm) {
+        showTooltip(labelTip(this.vm.strings, label), { x: e.clientX, y: e.clientY });
+        return;
+      }
       const cell = this.cellOf(e.target);
       if (cell && this.vm) showTooltip(this.tipLines(this.vm, cell.layer, cell.head), { x: e.clientX, y: e.clientY });
     });
     this.grid.addEventListener('pointerleave', () => hideTooltip());
     this.grid.addEventListener('focusin', (e) => {
+      const label = this.labelOf(e.target);
+      if (label && this.vm) showTooltip(labelTip(this.vm.strings, label), (e.target as HTMLElement).getBoundingClientRect());
       const cell = this.cellOf(e.target);
       if (cell && this.vm) {
         const lines = this.tipLines(this.vm, cell.layer, cell.head);
@@ -60,9 +90,30 @@ export class ModelView implements View {
       }
     });
     this.grid.addEventListener('click', (e) => {
+      const label = this.labelOf(e.target);
+      if (label) {
+        this.explain(label);
+        return;
+      }
       const cell = this.cellOf(e.target);
       if (cell) this.actions.openHead(cell.layer, cell.head);
     });
+  }
+
+  private labelOf(target: EventTarget | null): HeadLabel | undefined {
+    const el = (target as HTMLElement | null)?.closest?.('.mv-label') as HTMLElement | null;
+    if (!el || !this.vm) return undefined;
+    const { heads } = this.vm.analysis.trace.model;
+    return traceLabels(this.vm)[Number(el.dataset.layer) * heads + Number(el.dataset.head)];
+  }
+
+  /** The label's sentence above the view, and its head opened on the token where the pattern is strongest. */
+  private explain(label: HeadLabel): void {
+    if (!this.vm) return;
+    const vm = this.vm;
+    hideTooltip();
+    headNote.show(vm.strings, `${format(vm.strings.noteFor, label.layer, label.head)} · ${labelName(vm.strings, label.top)} ${labelScore(label.top)}`, explainLabel(vm.strings, label, vm.analysis.trace.tokens.map((t) => t.text)), { view: 'matrix', layer: label.layer, head: label.head });
+    this.actions.openHead(label.layer, label.head, label.top.at ?? undefined);
   }
 
   private cellOf(target: EventTarget | null): { layer: number; head: number } | undefined {
@@ -88,7 +139,12 @@ export class ModelView implements View {
     const pixels = Math.min(tokenCount(vm), Math.round(size * dpr));
     this.grid.style.setProperty('--mv-size', `${size}px`);
     this.grid.style.gridTemplateColumns = `auto repeat(${columns.length}, ${size}px)`;
-    this.legendHost.replaceChildren(colorLegend(vm.strings.legend, '0', vm.strings.maxOfEach, p.bg, p.weight, vm.strings.modelViewHint));
+    const labelHint = document.createElement('p');
+    labelHint.className = 'hint mv-label-hint';
+    labelHint.textContent = vm.strings.labelHint;
+    this.legendHost.replaceChildren(colorLegend(vm.strings.legend, '0', vm.strings.maxOfEach, p.bg, p.weight, vm.strings.modelViewHint), labelHint);
+    const labels = traceLabels(vm);
+    this.labels = [];
     const header: HTMLElement[] = [document.createElement('span')];
     for (const h of columns) {
       const th = document.createElement('span');
@@ -134,6 +190,7 @@ export class ModelView implements View {
       }
       this.cells.push(cells);
       rows.push(row);
+      rows.push(this.labelRow(vm, l, labels, columns.length));
     }
     if (!this.cells.some((r) => r.some((c) => c.tabIndex === 0)) && this.cells[0]) this.cells[0][0].tabIndex = 0;
     this.grid.replaceChildren(...rows);
@@ -144,6 +201,47 @@ export class ModelView implements View {
       if (this.vm !== vm) return;
       for (let l = 0; l < layers; l++) this.paintCell(vm, l, ROLLOUT, this.cells[l][columns.length - 1], pixels);
     });
+  }
+
+  private labelRow(vm: ViewModel, layer: number, labels: HeadLabel[], columns: number): HTMLElement {
+    const { heads } = vm.analysis.trace.model;
+    const row = document.createElement('div');
+    row.className = 'mv-row mv-label-row';
+    row.setAttribute('role', 'row');
+    // The row header's cell keeps the grid's first column; its text is for screen readers only.
+    const lead = document.createElement('span');
+    lead.setAttribute('role', 'rowheader');
+    const leadText = document.createElement('span');
+    leadText.className = 'visually-hidden';
+    leadText.textContent = `${vm.strings.layer} ${layer}`;
+    lead.append(leadText);
+    row.append(lead);
+    const buttons: HTMLButtonElement[] = [];
+    for (let h = 0; h < heads; h++) {
+      const label = labels[layer * heads + h];
+      const b = document.createElement('button');
+      b.type = 'button';
+      b.className = `mv-label mv-label-${label.top.kind}`;
+      b.setAttribute('role', 'gridcell');
+      b.dataset.layer = String(layer);
+      b.dataset.head = String(h);
+      b.dataset.kind = label.top.kind;
+      b.dataset.score = label.top.score.toFixed(4);
+      b.tabIndex = -1;
+      const name = document.createElement('span');
+      name.className = 'mv-label-name';
+      name.textContent = labelName(vm.strings, label.top);
+      const score = document.createElement('span');
+      score.className = 'mv-label-score';
+      score.textContent = labelScore(label.top);
+      b.append(name, score);
+      b.setAttribute('aria-label', format(vm.strings.labelAria, layer, h, labelName(vm.strings, label.top), labelScore(label.top)));
+      buttons.push(b);
+      row.append(b);
+    }
+    for (let c = heads; c < columns; c++) row.append(document.createElement('span'));
+    this.labels.push(buttons);
+    return row;
   }
 
   private paintCell(vm: ViewModel, layer: number, head: number, cell: HTMLButtonElement, n: number): void {
@@ -181,34 +279,43 @@ export class ModelView implements View {
     return [`${vm.strings.layer} ${layer} · ${headLabel(vm, head)}`, `${vm.strings.meanEntropy} ${s.entropy.toFixed(3)} · ${vm.strings.meanMaxWeight} ${s.max.toFixed(3)}`, vm.strings.openInMatrix];
   }
 
+  /** Arrow keys move through the thumbnails and, under each layer, its row of labels (rows alternate). */
   private onKey(e: KeyboardEvent): void {
-    const cell = this.cellOf(e.target);
-    if (!cell || !this.vm) return;
+    const target = (e.target as HTMLElement | null)?.closest?.('.mv-cell, .mv-label') as HTMLElement | null;
+    if (!target || !this.vm) return;
     const columns = this.columns(this.vm);
-    const c = columns.indexOf(cell.head);
+    const rows = this.cells.flatMap((cells, l) => [cells as HTMLElement[], (this.labels[l] ?? []) as HTMLElement[]]);
+    const r = rows.findIndex((row) => row.includes(target));
+    if (r < 0) return;
+    const c = rows[r].indexOf(target);
     const moves: Record<string, [number, number]> = { ArrowUp: [-1, 0], ArrowDown: [1, 0], ArrowLeft: [0, -1], ArrowRight: [0, 1] };
     const mv = moves[e.key];
     if (!mv) return;
     e.preventDefault();
-    const l = Math.max(0, Math.min(this.cells.length - 1, cell.layer + mv[0]));
-    const k = Math.max(0, Math.min(columns.length - 1, c + mv[1]));
-    for (const row of this.cells) for (const b of row) b.tabIndex = -1;
-    this.cells[l][k].tabIndex = 0;
-    this.cells[l][k].focus();
+    const nr = Math.max(0, Math.min(rows.length - 1, r + mv[0]));
+    // A label row has no mean/rollout column: from there, Down lands on the last head's label.
+    const nc = Math.max(0, Math.min(rows[nr].length - 1, columns.length - 1, c + mv[1]));
+    for (const row of rows) for (const b of row) b.tabIndex = -1;
+    rows[nr][nc].tabIndex = 0;
+    rows[nr][nc].focus();
   }
 
   exportData(vm: ViewModel): ExportData {
     const t = tokenCount(vm);
-    const lines = [csvRow(['layer', 'head', 'mean_entropy', 'mean_max_weight'])];
+    const lines = [csvRow(['layer', 'head', 'mean_entropy', 'mean_max_weight', 'label', 'label_score'])];
+    const { heads } = vm.analysis.trace.model;
+    const all = traceLabels(vm);
     const stats: Array<{ layer: number; head: number | string; meanEntropy: number; meanMaxWeight: number }> = [];
     for (let l = 0; l < vm.analysis.trace.model.layers; l++) {
       for (const h of this.columns(vm)) {
         const s = matrixStats(matrixFor(vm, l, h), t);
         const head = h >= 0 ? h : h === MEAN_OF_HEADS ? 'mean' : 'rollout';
-        lines.push(csvRow([l, head, fmt(s.entropy), fmt(s.max)]));
+        const label = h >= 0 ? all[l * heads + h].top : undefined;
+        lines.push(csvRow([l, head, fmt(s.entropy), fmt(s.max), label?.kind ?? '', label ? fmt(label.score) : '']));
         stats.push({ layer: l, head, meanEntropy: fmt(s.entropy), meanMaxWeight: fmt(s.max) });
       }
     }
-    return { csv: lines.join('\n') + '\n', json: { ...exportHeader(vm), stats } };
+    const labels = traceLabels(vm).map((l) => ({ layer: l.layer, head: l.head, label: l.top.kind, score: fmt(l.top.score), scores: Object.fromEntries(l.scores.map((s) => [s.kind, fmt(s.score)])) }));
+    return { csv: lines.join('\n') + '\n', json: { ...exportHeader(vm), stats, labels } };
   }
 }

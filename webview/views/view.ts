@@ -26,8 +26,8 @@ export interface ViewActions {
   focus(query: number | null, key?: number | null): void;
   /** Select the token's text in the editor. */
   reveal(index: number): void;
-  /** Open one layer and head (or aggregate) in the matrix view. */
-  openHead(layer: number, head: number): void;
+  /** Open one layer and head (or aggregate) in the matrix view; `at`: focus that query and key there. */
+  openHead(layer: number, head: number, at?: { query: number; key: number }): void;
   /** The head view's set of drawn heads changed. */
   showHeads(shown: boolean[]): void;
   log(message: string): void;
