@@ -27,6 +27,8 @@ def main() -> None:
     evals = {e['step']: e for e in log['evals']}
     cps = log['checkpoints']
     labels = LABELS if len(cps) == len(LABELS) else ['random init'] + [f'step {c["step"]}' for c in cps[1:-1]] + ['final']
+    if len(cps) == len(LABELS) + 1:
+        labels = LABELS[:-1] + ['later', 'final']
     # "loss" (what the panel's stage picker shows) is the held-out loss averaged over the languages.
     checkpoints = [{'step': c['step'], 'label': labels[i], 'file': c['file'],
                     'loss': round(sum(evals[c['step']]['heldout'].values()) / len(evals[c['step']]['heldout']), 4),

@@ -35,14 +35,30 @@ const LANG_NAME: Record<string, string> = { 'code-ts': 'TypeScript', 'code-js': 
 const PREVIOUS_CHARS_PER_TOKEN: Record<string, number> = { code: 2.5, en: 3.4, zh: 1.0 };
 const INDUCTION_SEED = 20261204;
 
-/** The run's earlier phases (a run continued from a checkpoint with another row mix), in words. */
+/** The row mix of each phase of the run (a run continued from a checkpoint with another mix), as a table. */
 function phaseText(log: Log): string {
-  const phases = log.phases ?? [];
-  if (phases.length < 2) return '';
-  const pct = (x: number | string) => `${Math.round(100 * Number(x))}%`;
-  return phases.slice(0, -1).map((p, i) => `Steps ${p.from}–${phases[i + 1].from} used ${pct(p.recipe.induction)} induction, ${pct(p.recipe.brackets)} bracket and ${pct(p.recipe.copy_back)} copy-back rows; ` +
-    `the run then continued from the step-${phases[i + 1].from} checkpoint (fresh optimiser, 20-step re-warm-up, same learning-rate schedule) with the mix above: ` +
-    `at step ${phases[i + 1].from} no head had formed yet, and the machine's time allowed ${Number(log.recipe.steps)} steps in all.\n\n`).join('');
+  const phases = log.phases ?? [{ from: 0, recipe: log.recipe }];
+  const pct = (x: number | string | undefined) => `${Math.round(100 * Number(x ?? 0))}%`;
+  const rows = phases.map((p, i) => {
+    const to = i + 1 < phases.length ? phases[i + 1].from : Number(log.recipe.steps);
+    const r = p.recipe;
+    const text = 1 - Number(r.induction ?? 0) - Number(r.brackets ?? 0) - Number(r.copy_back ?? 0);
+    return `| ${p.from}–${to} | ${pct(text)} | ${pct(r.induction)} | ${pct(r.brackets)} | ${pct(r.copy_back)} |`;
+  });
+  const why = phases.length > 1
+    ? `The run was continued twice from its own checkpoints (fresh optimiser, 20-step re-warm-up, the same learning-rate
+schedule), each time with more synthetic rows: no previous-token or induction head had formed yet, and this machine's
+time allowed no longer run.
+
+`
+    : '';
+  return `Row mix by phase:
+
+| steps | real text | induction | brackets | copy-back |
+| --- | --- | --- | --- | --- |
+${rows.join('\n')}
+
+${why}`;
 }
 
 function dirSize(dir: string): number {
@@ -200,12 +216,12 @@ Hugging Face's GPT-2 initialisation, except that the learned position embeddings
 learn "one token back" for all positions at once). Time: ${Math.round(log.seconds / 60)} minutes.
 
 Each batch row is one of:
-- **real text** (${Math.round(100 * (1 - Number(r.induction) - Number(r.brackets) - Number(r.copy_back)))}%): a random ${r.context}-token span of one language's training stream
+- **real text**: a random ${r.context}-token span of one language's training stream
   (documents separated by \`<|endoftext|>\`), the language drawn with weights ${Object.entries(log.mix).map(([k, v]) => `${LANG_NAME[k]} ${v}`).join(', ')};
-- **induction rows** (${Math.round(100 * Number(r.induction))}%): spans of 6–64 random frequent tokens, each followed by an exact repeat: only a head that
+- **induction rows**: spans of 6–64 random frequent tokens, each followed by an exact repeat: only a head that
   finds the earlier occurrence and copies the token after it predicts the repeat;
-- **bracket rows** (${Math.round(100 * Number(r.brackets))}%): nested \`(\`, \`[\`, \`{\` with frequent code tokens between: only the partner tells which closing bracket comes;
-- **copy-back rows** (${Math.round(100 * Number(r.copy_back))}%): frequent tokens where each repeats the one two places back with probability 0.7: only the previous position predicts those.
+- **bracket rows**: nested \`(\`, \`[\`, \`{\` with frequent code tokens between: only the partner tells which closing bracket comes;
+- **copy-back rows**: frequent tokens where each repeats the one two places back with probability 0.7: only the previous position predicts those.
 
 ${phaseText(log)}The figures in this card are on real held-out text only (and on freshly drawn random words for the induction head).
 
