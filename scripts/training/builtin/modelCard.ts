@@ -46,7 +46,7 @@ function phaseText(log: Log): string {
     return `| ${p.from}–${to} | ${pct(text)} | ${pct(r.induction)} | ${pct(r.brackets)} | ${pct(r.copy_back)} |`;
   });
   const why = phases.length > 1
-    ? `The run was continued twice from its own checkpoints (fresh optimiser, 20-step re-warm-up, the same learning-rate
+    ? `The run was continued from its own checkpoints (fresh optimiser, 20-step re-warm-up, the same learning-rate
 schedule), each time with more synthetic rows: no previous-token or induction head had formed yet, and this machine's
 time allowed no longer run.
 
