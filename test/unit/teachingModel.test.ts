@@ -97,7 +97,9 @@ describe('teaching model (media/models/teaching)', function () {
     for (const d of held()) {
       const { ids, spans } = m.tokenizer.encode(d.text);
       assert.ok(spans.every((s) => !s.approximate), `${d.path}: approximate ranges`);
-      assert.strictEqual(spans.map((s) => d.text.slice(s.start, s.end)).join(''), d.text, `${d.path}: the token ranges rebuild the text`);
+      // Tokens that share a character (bytes of one character split over two tokens) share its range: count it once.
+      const ranges = spans.filter((s, i) => i === 0 || s.start !== spans[i - 1].start || s.end !== spans[i - 1].end);
+      assert.strictEqual(ranges.map((s) => d.text.slice(s.start, s.end)).join(''), d.text, `${d.path}: the token ranges rebuild the text`);
       const s = byLang.get(d.lang) ?? { chars: 0, tokens: 0 };
       s.chars += [...d.text].length;
       s.tokens += ids.length;
