@@ -62,6 +62,16 @@ function connectionError(err: NodeJS.ErrnoException, host: string, via: URL | un
   return new DownloadError(`cannot reach ${host}${via ? ` through the proxy ${via.host}` : ''}: ${err.message}`, 'network');
 }
 
+/**
+ * Requests to and through a proxy are made with `new http.ClientRequest`, not `http.request`: VS Code patches
+ * the module functions in the extension host to route requests through its own proxy agent, which would send
+ * our request to the proxy through the proxy once more. Direct requests keep `http(s).request`, so a proxy
+ * only VS Code knows about (a PAC script, the system's settings) still applies to them.
+ */
+function unpatchedRequest(options: http.ClientRequestArgs, onResponse?: (res: http.IncomingMessage) => void): http.ClientRequest {
+  return new http.ClientRequest(options, onResponse);
+}
+
 /** A socket to `url`'s host through an http proxy's CONNECT tunnel. */
 function connectTunnel(url: URL, proxy: URL, options: RequestOptions): Promise<net.Socket> {
   return new Promise((resolve, reject) => {
@@ -69,7 +79,7 @@ function connectTunnel(url: URL, proxy: URL, options: RequestOptions): Promise<n
     const headers: Record<string, string> = { Host: `${url.hostname}:${port}`, 'User-Agent': 'qkv-lens' };
     const auth = proxyAuthorization(proxy);
     if (auth) headers['Proxy-Authorization'] = auth;
-    const req = http.request({ host: proxy.hostname, port: proxy.port || 80, method: 'CONNECT', path: `${url.hostname}:${port}`, headers, signal: options.signal });
+    const req = unpatchedRequest({ host: proxy.hostname, port: proxy.port || 80, method: 'CONNECT', path: `${url.hostname}:${port}`, headers, signal: options.signal, agent: false });
     req.setTimeout(options.timeoutMs, () => req.destroy(Object.assign(new Error(`the proxy ${proxy.host} did not answer for ${Math.round(options.timeoutMs / 1000)} s`), { code: 'ETIMEDOUT' })));
     req.on('connect', (res, socket) => {
       req.setTimeout(0);
@@ -90,21 +100,22 @@ async function requestOnce(url: URL, method: 'HEAD' | 'GET', options: RequestOpt
   if (options.token && url.origin === options.tokenOrigin) headers.Authorization = `Bearer ${options.token}`;
   const proxy = proxyFor(url, options.proxy ?? {}, options.env ?? process.env);
   const rejectUnauthorized = options.proxy?.strictSSL !== false;
-  let requestOptions: https.RequestOptions;
-  if (proxy && url.protocol === 'https:') {
-    const socket = await connectTunnel(url, proxy, options);
-    requestOptions = { method, headers, signal: options.signal, createConnection: () => tls.connect({ socket, servername: net.isIP(url.hostname) ? undefined : url.hostname, rejectUnauthorized }) };
-  } else if (proxy) {
-    // Plain http through a proxy: the absolute URL as the request target (what proxies expect for http://).
-    const auth = proxyAuthorization(proxy);
-    requestOptions = { method, host: proxy.hostname, port: proxy.port || 80, path: url.href, headers: { ...headers, Host: url.host, ...(auth ? { 'Proxy-Authorization': auth } : {}) }, signal: options.signal };
-  } else {
-    requestOptions = { method, headers, signal: options.signal, rejectUnauthorized };
-  }
+  const tunnel = proxy && url.protocol === 'https:' ? await connectTunnel(url, proxy, options) : undefined;
   return new Promise((resolve, reject) => {
-    const req = proxy && url.protocol === 'http:' ? http.request(requestOptions, resolve) : (url.protocol === 'https:' ? https : http).request(url, requestOptions, resolve);
+    let req: http.ClientRequest;
+    if (proxy && tunnel) {
+      // HTTP over TLS over the tunnel; the proxy sees only the host name.
+      const socket = tls.connect({ socket: tunnel, servername: net.isIP(url.hostname) ? undefined : url.hostname, rejectUnauthorized });
+      req = unpatchedRequest({ method, host: url.hostname, port: url.port || 443, path: `${url.pathname}${url.search}`, headers: { ...headers, Host: url.host }, signal: options.signal, createConnection: () => socket }, resolve);
+    } else if (proxy) {
+      // Plain http through a proxy: the absolute URL as the request target (what proxies expect for http://).
+      const auth = proxyAuthorization(proxy);
+      req = unpatchedRequest({ method, host: proxy.hostname, port: proxy.port || 80, path: url.href, headers: { ...headers, Host: url.host, ...(auth ? { 'Proxy-Authorization': auth } : {}) }, signal: options.signal, agent: false }, resolve);
+    } else {
+      req = (url.protocol === 'https:' ? https : http).request(url, { method, headers, signal: options.signal, rejectUnauthorized }, resolve);
+    }
     req.setTimeout(options.timeoutMs, () => req.destroy(new Error(`no data for ${Math.round(options.timeoutMs / 1000)} s`)));
-    req.on('error', (err) => reject(err instanceof DownloadError ? err : connectionError(err, url.host, proxy && url.protocol === 'http:' ? proxy : undefined, options)));
+    req.on('error', (err) => reject(err instanceof DownloadError ? err : connectionError(err, url.host, proxy && !tunnel ? proxy : undefined, options)));
     req.end();
   });
 }
