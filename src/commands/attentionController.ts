@@ -52,6 +52,8 @@ export class AttentionController implements PanelEvents, HoverSource, vscode.Dis
         }
       }),
       vscode.window.onDidChangeTextEditorSelection((e) => this.onEditorCursor(e.textEditor)),
+      // Decorations belong to an editor instance: a notebook (or a tab) shown again gets new editors for its cells.
+      vscode.window.onDidChangeVisibleTextEditors(() => this.decorations.repaint()),
     );
   }
 

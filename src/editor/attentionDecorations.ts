@@ -1,6 +1,8 @@
 /**
  * Attention painted on the analysed text: with a token focused (cursor in the editor, or hover/focus in
- * the panel), every other token's background shows how much the focused token attends to it.
+ * the panel), every other token's background shows how much the focused token attends to it. Decorations
+ * belong to an editor instance, and VS Code makes new ones for the same document (a tab or a notebook
+ * shown again after another file took its place): `repaint()` paints the last picture on them.
  */
 import * as vscode from 'vscode';
 import { AttentionTrace, attentionRow } from '../engine/trace';
@@ -32,8 +34,16 @@ export class AttentionDecorations implements vscode.Disposable {
     });
   }
 
+  private last: { target: DecorationTarget; layer: number; head: number; query: number | null } | undefined;
+
+  /** Paints the last picture again on the editors visible now (call when they change). */
+  repaint(): void {
+    if (this.last) this.paint(this.last.target, this.last.layer, this.last.head, this.last.query);
+  }
+
   /** Decorates every visible editor of the document; `query` null clears. */
   paint(target: DecorationTarget, layer: number, head: number, query: number | null): void {
+    this.last = { target, layer, head, query };
     const editors = vscode.window.visibleTextEditors.filter((e) => e.document.uri.toString() === target.uri.toString());
     const buckets: vscode.Range[][] = Array.from({ length: LEVELS }, () => []);
     const focused: vscode.Range[] = [];
@@ -62,6 +72,7 @@ export class AttentionDecorations implements vscode.Disposable {
   }
 
   clear(): void {
+    this.last = undefined;
     for (const editor of vscode.window.visibleTextEditors) {
       for (const type of this.levels) editor.setDecorations(type, []);
       editor.setDecorations(this.focusedType, []);
