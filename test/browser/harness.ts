@@ -30,7 +30,7 @@ export interface Harness {
 
 function pageHtml(theme: ThemeName, nonce: string, state: unknown): string {
   const { bodyClass, css } = themeCss(theme);
-  return `<!DOCTYPE html><html lang="en"><head><meta charset="UTF-8">
+  return `<!DOCTYPE html><html lang="en"><head><meta charset="UTF-8"><title>QKV Lens</title>
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src 'self' data: blob:; style-src 'self' 'nonce-${nonce}'; font-src 'self'; script-src 'nonce-${nonce}'">
 <meta property="csp-nonce" content="${nonce}">
 <style nonce="${nonce}">${css}</style>
