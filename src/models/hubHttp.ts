@@ -56,8 +56,9 @@ function connectionError(err: NodeJS.ErrnoException, host: string, via: URL | un
     return new DownloadError(`the TLS certificate of ${host} could not be verified (${code}); behind a proxy that inspects TLS, add its certificate (NODE_EXTRA_CA_CERTS) or set http.proxyStrictSSL to false`, 'tls');
   }
   if (UNREACHABLE.has(code)) {
-    const target = via ? `the proxy ${via.host}` : host;
-    return new DownloadError(`cannot reach ${target} (${code}): the computer seems to be offline${via ? ' or the proxy is down' : ', or a proxy is needed (http.proxy or HTTPS_PROXY)'}`, 'offline', via?.host ?? host);
+    // A proxy that cannot be reached is a proxy problem first (the settings name it); a host, being offline.
+    if (via) return new DownloadError(`cannot reach the proxy ${via.host} (${code}): the computer seems to be offline or the proxy is down`, 'proxy');
+    return new DownloadError(`cannot reach ${host} (${code}): the computer seems to be offline, or a proxy is needed (http.proxy or HTTPS_PROXY)`, 'offline', host);
   }
   return new DownloadError(`cannot reach ${host}${via ? ` through the proxy ${via.host}` : ''}: ${err.message}`, 'network');
 }

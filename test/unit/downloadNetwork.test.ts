@@ -113,7 +113,7 @@ describe('downloads through proxies, offline, and from two windows at once', fun
     });
 
     it('a proxy that is down or that is not http:// gets one clear sentence', async () => {
-      await rejects(downloadModel(ID, { endpoint: hub.endpoint, cacheDir, env: {}, retries: 0, proxy: { proxy: 'http://127.0.0.1:9' } }), 'offline', /cannot reach the proxy 127\.0\.0\.1:9 \(ECONNREFUSED\): the computer seems to be offline or the proxy is down/);
+      await rejects(downloadModel(ID, { endpoint: hub.endpoint, cacheDir, env: {}, retries: 0, proxy: { proxy: 'http://127.0.0.1:9' } }), 'proxy', /cannot reach the proxy 127\.0\.0\.1:9 \(ECONNREFUSED\): the computer seems to be offline or the proxy is down/);
       await rejects(downloadModel(ID, { endpoint: hub.endpoint, cacheDir, env: { HTTPS_PROXY: 'socks5://127.0.0.1:1080' } }), 'proxy', /the proxy socks5:\/\/127\.0\.0\.1:1080 is not supported/);
     });
 
