@@ -11,6 +11,7 @@ import * as path from 'path';
 import { readZip, readVSIXPackage as vsceReadVsix } from '@vscode/vsce/out/zip';
 import { DEFAULT_PUBLISH_SIZE, isLicenseOk, validateManifest } from 'ovsx';
 import { readVSIXPackage as ovsxReadVsix } from 'ovsx/lib/zip';
+import { builtinModelDir, trainingStages } from '../../src/models/builtinModel';
 
 export interface VsixEntry {
   path: string;
@@ -36,7 +37,14 @@ const MANIFEST_FILES = ['extension.vsixmanifest', '[content_types].xml', 'extens
 /** The bundles the extension loads, the localisation files, and everything under media/models (the built-in models). */
 const RUNTIME_FILES = [/^extension\/dist\/(extension|worker|webview)\.js$/, /^extension\/dist\/[^/]+\.wasm$/, /^extension\/package\.nls(\.[a-z-]+)?\.json$/, /^extension\/l10n\/bundle\.l10n\.[a-z-]+\.json$/, /^extension\/media\/panel\.css$/, /^extension\/media\/models\//];
 
-const REQUIRED = ['extension/dist/extension.js', 'extension/dist/worker.js', 'extension/dist/webview.js', 'extension/dist/tfjs-backend-wasm-simd.wasm', 'extension/dist/tfjs-backend-wasm.wasm', 'extension/media/models/teaching/config.json'];
+const REQUIRED = ['extension/dist/extension.js', 'extension/dist/worker.js', 'extension/dist/webview.js', 'extension/dist/tfjs-backend-wasm-simd.wasm', 'extension/dist/tfjs-backend-wasm.wasm'];
+
+/** The built-in model's files, by their name inside the .vsix: the model itself and every training checkpoint. */
+function builtinModelFiles(repoRoot: string): string[] {
+  const dir = builtinModelDir(repoRoot);
+  const rel = path.relative(repoRoot, dir).split(path.sep).join('/');
+  return ['config.json', 'tokenizer.json', 'model.safetensors', ...trainingStages(dir).map((s) => s.file)].map((f) => `extension/${rel}/${path.posix.normalize(f)}`.toLowerCase());
+}
 
 /** Files the manifest itself names: icon, walkthrough media. */
 function referencedFiles(manifest: Manifest): string[] {
@@ -122,7 +130,7 @@ export async function checkVsix(vsixPath: string, repoRoot: string): Promise<Vsi
     const known = MANIFEST_FILES.includes(entry.path) || referenced.has(entry.path) || RUNTIME_FILES.some((re) => re.test(entry.path));
     if (!known) problems.push(`${entry.path} is in the .vsix but nothing in the extension reads it (add it to .vscodeignore, or to scripts/packaging/checkVsix.ts if it is needed)`);
   }
-  for (const needed of [...REQUIRED, ...referenced]) if (!names.has(needed)) problems.push(`${needed} is missing from the .vsix`);
+  for (const needed of [...REQUIRED, ...builtinModelFiles(repoRoot), ...referenced]) if (!names.has(needed)) problems.push(`${needed} is missing from the .vsix`);
 
   if (manifest.icon) {
     const icon = files.get('extension/' + manifest.icon.toLowerCase());
