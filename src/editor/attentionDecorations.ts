@@ -1,8 +1,8 @@
 /**
  * Attention painted on the analysed text: with a token focused (cursor in the editor, or hover/focus in
  * the panel), every other token's background shows how much the focused token attends to it. Decorations
- * belong to an editor instance, and VS Code makes new ones for the same document (a tab or a notebook
- * shown again after another file took its place): `repaint()` paints the last picture on them.
+ * belong to an editor instance, and VS Code makes new ones for a file closed and opened again (and new
+ * documents for a notebook's cells): `repaint()` paints the last picture on them.
  */
 import * as vscode from 'vscode';
 import { AttentionTrace, attentionRow } from '../engine/trace';
@@ -36,9 +36,9 @@ export class AttentionDecorations implements vscode.Disposable {
 
   private last: { target: DecorationTarget; layer: number; head: number; query: number | null } | undefined;
 
-  /** Paints the last picture again on the editors visible now (call when they change). */
-  repaint(): void {
-    if (this.last) this.paint(this.last.target, this.last.layer, this.last.head, this.last.query);
+  /** Paints the last picture again on the editors visible now (call when they change), on `target` if the analysis moved. */
+  repaint(target?: DecorationTarget): void {
+    if (this.last && target) this.paint(target, this.last.layer, this.last.head, this.last.query);
   }
 
   /** Decorates every visible editor of the document; `query` null clears. */

@@ -170,7 +170,9 @@ export async function openFile(page: Page, relativePath: string, timeoutMs = 90_
     const row = page.locator(QUICK_INPUT_ROWS).filter({ has: page.locator('.label-name', { hasText: base }) }).first();
     try {
       await row.waitFor({ state: 'visible', timeout: Math.min(15_000, Math.max(1000, deadline - Date.now())) });
-      await page.keyboard.press('Enter');
+      // A click on the row, not Enter: Enter takes the highlighted row, which under load can still be the
+      // first recently opened file before the list filters (seen when reopening a file).
+      await row.click();
       break;
     } catch {
       if (Date.now() > deadline) throw new Error(`Quick Open found no ${relativePath}; rows: ${JSON.stringify(await quickInputLabels(page))}`);

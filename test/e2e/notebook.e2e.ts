@@ -1,7 +1,7 @@
 // Show Attention in a Jupyter notebook (.ipynb opened in code-server's notebook editor, from its built-in
 // ipynb extension): a selection in a cell is analysed, the attention is painted in that cell's editor (and
 // no other), stays on the cell when it moves, follows the cursor inside it, and comes back when the notebook
-// is shown again after another file (VS Code then gives the cells new editors, without decorations).
+// is closed and opened again (VS Code then gives the cells new editors, without decorations).
 import * as assert from 'assert';
 import * as path from 'path';
 import type { Frame, Locator, Page } from 'playwright-core';
@@ -49,7 +49,7 @@ describe('Show Attention in a Jupyter notebook cell (code-server notebook editor
   this.timeout(300_000);
   const session = useSession({
     prefix: 'qkv-e2e-notebook-',
-    files: { 'notes.ipynb': notebook(), 'other.txt': 'another file\n' },
+    files: { 'notes.ipynb': notebook() },
     server: () => ({ vsixPath: VSIX }),
     workbench: { viewport: { width: 1600, height: 900 } },
   });
@@ -99,8 +99,11 @@ describe('Show Attention in a Jupyter notebook cell (code-server notebook editor
     await screenshot(page, path.join(RESULTS, 'notebook-cell-moved.png'));
   });
 
-  it('paints the cell again when the notebook comes back after another file was shown in its place', async function () {
-    await openFile(page, 'other.txt');
+  it('paints the cell again when the notebook is closed and opened again (its cells get new editors)', async function () {
+    await cell(page, SENTENCE).locator('.cell-editor-container .view-lines').click();
+    await page.keyboard.press('Escape');
+    await page.keyboard.press('Control+W');
+    await page.locator('.tabs-container .tab', { hasText: 'notes.ipynb' }).waitFor({ state: 'detached', timeout: 20_000 });
     await openFile(page, 'notes.ipynb', 90_000, { notebook: true });
     await poll(async () => ((await paintedCells(page)).join('|') === SENTENCE ? true : undefined), 'the cell painted again, and no other', 20_000);
   });

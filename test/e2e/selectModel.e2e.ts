@@ -3,7 +3,8 @@
 // picking it re-runs the open analysis on it; "Download from Hugging Face…" fetches a model by id from a
 // hub on 127.0.0.1 (test/support/fakeHub.ts, the hub's URL layout) into the cache, and the analysis
 // runs on it, through the proxy named in VS Code's http.proxy (test/support/connectProxy.ts); "Built-in
-// teaching model" goes back; with the hub gone, a download says in one sentence that the machine seems offline.
+// teaching model" goes back; with a hub nothing answers at, a download says in one sentence that the machine
+// seems offline.
 // code-server is a remote setup (browser UI, server-side extension host): the model is in the *server's*
 // Hugging Face cache, and the extension (extensionKind workspace) runs in the server's extension host.
 import * as assert from 'assert';
@@ -128,14 +129,18 @@ describe('Select Model in a real VS Code: Hugging Face cache, download, built-in
   });
 
   it('says in one sentence that the computer seems offline when the hub cannot be reached', async function () {
-    await proxy.stop();
+    // A hub nothing listens at, reached directly (http.noProxy), as when the network is gone: the user
+    // settings file changes on disk and VS Code passes the new values on to the extension.
+    const settingsFile = path.join(session().cs.userDataDir, 'User', 'settings.json');
+    const settings = JSON.parse(fs.readFileSync(settingsFile, 'utf8')) as Record<string, unknown>;
+    fs.writeFileSync(settingsFile, JSON.stringify({ ...settings, 'qkvLens.hfEndpoint': 'http://127.0.0.1:9', 'http.noProxy': ['127.0.0.1:9'] }, null, 2));
     await pick(page, /Download from Hugging Face/);
     const box = page.locator('.quick-input-widget .quick-input-box input');
     await box.waitFor({ state: 'visible', timeout: 10_000 });
     await box.fill('test-org/another-model');
     await page.keyboard.press('Enter');
     const message = await waitForNotification(page, 'seems to be offline', 60_000);
-    assert.match(message, /^Could not download test-org\/another-model: 127\.0\.0\.1:\d+ cannot be reached, so this computer seems to be offline \(or it needs a proxy: set http\.proxy\)\.$/);
+    assert.match(message, /^Could not download test-org\/another-model: 127\.0\.0\.1:9 cannot be reached, so this computer seems to be offline \(or it needs a proxy: set http\.proxy\)\.$/);
     await screenshot(page, path.join(RESULTS, 'select-model-offline.png'));
   });
 });
