@@ -170,9 +170,12 @@ export async function openFile(page: Page, relativePath: string, timeoutMs = 90_
     const row = page.locator(QUICK_INPUT_ROWS).filter({ has: page.locator('.label-name', { hasText: base }) }).first();
     try {
       await row.waitFor({ state: 'visible', timeout: Math.min(15_000, Math.max(1000, deadline - Date.now())) });
-      // A click on the row, not Enter: Enter takes the highlighted row, which under load can still be the
-      // first recently opened file before the list filters (seen when reopening a file).
-      await row.click();
+      // Enter takes the highlighted row, which under load can still be a recently opened file before the
+      // list filters (seen when reopening a file): wait until the highlighted row is this file. (Keys, not a
+      // click: the mouse stays where it was, away from where menus open next.)
+      await page.locator(`${QUICK_INPUT_ROWS}.focused`).filter({ has: page.locator('.label-name', { hasText: base }) }).first()
+        .waitFor({ state: 'visible', timeout: 10_000 });
+      await page.keyboard.press('Enter');
       break;
     } catch {
       if (Date.now() > deadline) throw new Error(`Quick Open found no ${relativePath}; rows: ${JSON.stringify(await quickInputLabels(page))}`);
