@@ -8,11 +8,16 @@ const production = process.argv.includes('--production');
 const watch = process.argv.includes('--watch');
 const dist = path.join(__dirname, 'dist');
 
-/** The wasm backend loads its .wasm files from next to the bundle that uses it. */
+/**
+ * The wasm backend loads its .wasm files from next to the bundle that uses it. Only the worker (Node) runs
+ * wasm, and tfjs never uses threads in Node (WASM_HAS_MULTITHREAD_SUPPORT is false there), so the threaded
+ * build (425 KB) would only weigh down the .vsix.
+ */
 function copyWasm() {
   const from = path.join(__dirname, 'node_modules/@tensorflow/tfjs-backend-wasm/dist');
   fs.mkdirSync(dist, { recursive: true });
-  for (const file of fs.readdirSync(from).filter((f) => f.endsWith('.wasm'))) {
+  fs.rmSync(path.join(dist, 'tfjs-backend-wasm-threaded-simd.wasm'), { force: true });
+  for (const file of fs.readdirSync(from).filter((f) => f.endsWith('.wasm') && !f.includes('threaded'))) {
     fs.copyFileSync(path.join(from, file), path.join(dist, file));
   }
 }

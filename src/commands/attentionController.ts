@@ -27,6 +27,15 @@ export interface AnalysisSource {
   stage?: number;
 }
 
+const NOTEBOOK_CELL = 'vscode-notebook-cell';
+
+/** True if `doc` is (a cell of) the analysed document and holds the analysed text at the analysed place. */
+function holdsSource(doc: vscode.TextDocument, source: AnalysisSource): boolean {
+  const end = source.baseOffset + source.text.length;
+  if (doc.uri.scheme !== source.uri.scheme || doc.uri.path !== source.uri.path || doc.getText().length < end) return false;
+  return doc.getText(new vscode.Range(doc.positionAt(source.baseOffset), doc.positionAt(end))) === source.text;
+}
+
 export class AttentionController implements PanelEvents, HoverSource, vscode.Disposable {
   private panel: AttentionPanel | undefined;
   private source: AnalysisSource | undefined;
@@ -56,6 +65,8 @@ export class AttentionController implements PanelEvents, HoverSource, vscode.Dis
         }
       }),
       vscode.window.onDidChangeTextEditorSelection((e) => this.onEditorCursor(e.textEditor)),
+      // Decorations belong to an editor instance: a file closed and opened again gets a new one.
+      vscode.window.onDidChangeVisibleTextEditors((editors) => this.onVisibleEditors(editors)),
     );
   }
 
@@ -223,6 +234,11 @@ export class AttentionController implements PanelEvents, HoverSource, vscode.Dis
     const trace = this.panel?.trace;
     if (!trace || !this.source || this.stale) return undefined;
     if (uri && uri.toString() !== this.source.uri.toString()) return undefined;
+    if (this.source.uri.scheme === NOTEBOOK_CELL) {
+      const source = this.source;
+      const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === source.uri.toString());
+      if (!doc || !holdsSource(doc, source)) return undefined;
+    }
     return { uri: this.source.uri, baseOffset: this.source.baseOffset, trace };
   }
 
@@ -236,6 +252,20 @@ export class AttentionController implements PanelEvents, HoverSource, vscode.Dis
     const trace = this.panel?.trace;
     if (!trace || index >= trace.tokens.length) return undefined;
     return { row: attentionRow(trace, this.view.layer, this.view.head, index), ...this.view };
+  }
+
+  /**
+   * Paints the picture again on new editors of the analysed text. A notebook opened again numbers its cells
+   * anew, so a cell's URI can come to name another cell: the analysis follows its text to the cell that holds
+   * it (same notebook, the same text at the same place) and is never painted on other text.
+   */
+  private onVisibleEditors(editors: readonly vscode.TextEditor[]): void {
+    const source = this.source;
+    if (source && source.uri.scheme === NOTEBOOK_CELL && !editors.some((e) => e.document.uri.toString() === source.uri.toString() && holdsSource(e.document, source))) {
+      const moved = editors.find((e) => holdsSource(e.document, source));
+      if (moved) source.uri = moved.document.uri;
+    }
+    this.decorations.repaint(this.target());
   }
 
   private onEditorCursor(editor: vscode.TextEditor): void {

@@ -1,6 +1,8 @@
 /**
  * Attention painted on the analysed text: with a token focused (cursor in the editor, or hover/focus in
- * the panel), every other token's background shows how much the focused token attends to it.
+ * the panel), every other token's background shows how much the focused token attends to it. Decorations
+ * belong to an editor instance, and VS Code makes new ones for a file closed and opened again (and new
+ * documents for a notebook's cells): `repaint()` paints the last picture on them.
  */
 import * as vscode from 'vscode';
 import { AttentionTrace, attentionRow } from '../shared/trace';
@@ -39,11 +41,19 @@ export class AttentionDecorations implements vscode.Disposable {
     });
   }
 
+  private last: { target: DecorationTarget; layer: number; head: number; query: number | null; row?: Float32Array } | undefined;
+
+  /** Paints the last picture again on the editors visible now (call when they change), on `target` if the analysis moved. */
+  repaint(target?: DecorationTarget): void {
+    if (this.last && target) this.paint(target, this.last.layer, this.last.head, this.last.query, this.last.row);
+  }
+
   /**
    * Decorates every visible editor of the document; `query` null clears. `row`: the weights the panel
    * shows for `query` (computed there); without it, the model's own for `layer` and `head`.
    */
   paint(target: DecorationTarget, layer: number, head: number, query: number | null, row?: Float32Array): void {
+    this.last = { target, layer, head, query, ...(row ? { row } : {}) };
     const editors = vscode.window.visibleTextEditors.filter((e) => e.document.uri.toString() === target.uri.toString());
     const buckets: vscode.Range[][] = Array.from({ length: LEVELS }, () => []);
     const focused: vscode.Range[] = [];
@@ -79,6 +89,7 @@ export class AttentionDecorations implements vscode.Disposable {
   }
 
   clear(): void {
+    this.last = undefined;
     for (const editor of vscode.window.visibleTextEditors) {
       for (const type of this.levels) editor.setDecorations(type, []);
       editor.setDecorations(this.focusedType, []);

@@ -4,12 +4,17 @@
  * the ETag — sha256 for large files, the git blob sha1 for small ones — then renamed), links in
  * `snapshots/<commit>/`, and `refs/<revision>`. Snapshot links are made only once every file is
  * complete and verified, so a cancelled or failed download never leaves a half model in `snapshots/`.
+ * Each blob is written under its lock in `.locks/` (cacheLock.ts), so windows downloading the same model
+ * at once share the work instead of writing one file together. Requests go through the proxy VS Code or
+ * the environment names (proxy.ts).
  */
 import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { parseModelConfig } from '../engine/config';
 import { hubCacheDirs, isValidModelId, repoFolderName } from './hfCache';
+import { acquireLock, blobLockPath } from './cacheLock';
+import { ProxySettings } from './proxy';
 import { DownloadError, RemoteFile, RequestOptions, cancelledError, headFile, request, resolveEndpoint } from './hubHttp';
 
 export { DownloadError } from './hubHttp';
@@ -38,6 +43,8 @@ export interface DownloadOptions {
   /** Socket inactivity limit in ms; default 60 s. */
   timeoutMs?: number;
   env?: Record<string, string | undefined>;
+  /** VS Code's http.proxy, http.noProxy and http.proxyStrictSSL; without them HTTPS_PROXY / HTTP_PROXY / NO_PROXY from `env` apply. */
+  proxy?: ProxySettings;
 }
 
 export interface DownloadResult {
@@ -109,7 +116,7 @@ class Downloader {
     const env = options.env ?? process.env;
     this.endpoint = resolveEndpoint(options.endpoint, env);
     this.repoDir = path.join(cacheDir, repoFolderName(id));
-    this.http = { signal: options.signal, timeoutMs: options.timeoutMs ?? 60_000, token: options.token ?? env.HF_TOKEN, tokenOrigin: new URL(this.endpoint).origin };
+    this.http = { signal: options.signal, timeoutMs: options.timeoutMs ?? 60_000, token: options.token ?? env.HF_TOKEN, tokenOrigin: new URL(this.endpoint).origin, proxy: options.proxy, env };
   }
 
   url(revision: string, file: string): string {
@@ -130,11 +137,39 @@ class Downloader {
     this.options.onProgress?.({ file, bytes: this.done + fileBytes, total: Math.max(this.total, this.done + fileBytes) });
   }
 
-  /** The file's verified blob, downloading (and resuming) it when it is not there yet. */
+  /**
+   * The file's verified blob, downloading (and resuming) it when it is not there yet. Holds the blob's lock in
+   * `.locks/` while it writes, so another window downloading the same model waits and then uses the blob.
+   */
   async ensureBlob(f: PlannedFile, commit: string): Promise<string> {
     if (exists(f.blob)) return f.blob;
     fs.mkdirSync(path.dirname(f.blob), { recursive: true });
     const incomplete = f.blob + '.incomplete';
+    const signal = this.options.signal;
+    const lock = await acquireLock(blobLockPath(this.cacheDir, repoFolderName(this.id), path.basename(f.blob)), {
+      signal,
+      done: () => exists(f.blob),
+      onWait: () => this.report(f.file, fileSize(incomplete)),
+    });
+    if (signal?.aborted) {
+      lock?.release();
+      throw cancelledError();
+    }
+    try {
+      // Another window may have finished it while this one waited.
+      if (!lock || exists(f.blob)) {
+        this.done += f.remote.size ?? fileSize(f.blob);
+        return f.blob;
+      }
+      await this.downloadVerified(f, commit, incomplete);
+    } finally {
+      lock?.release();
+    }
+    this.done += f.remote.size ?? fileSize(f.blob);
+    return f.blob;
+  }
+
+  private async downloadVerified(f: PlannedFile, commit: string, incomplete: string): Promise<void> {
     const retries = this.options.retries ?? 4;
     for (let attempt = 0; ; attempt++) {
       try {
@@ -154,8 +189,6 @@ class Downloader {
       throw err;
     }
     fs.renameSync(incomplete, f.blob);
-    this.done += f.remote.size ?? fileSize(f.blob);
-    return f.blob;
   }
 
   /** Appends the rest of the file to `incomplete`, from where it stops (HTTP Range). */

@@ -6,6 +6,7 @@
 import * as vscode from 'vscode';
 import { hubCacheDirs, isValidModelId, listCachedModels, missingModelFiles } from './hfCache';
 import { DownloadError, downloadModel } from './download';
+import { ProxySettings } from './proxy';
 
 export interface ModelSelectionHost {
   /** Runs the open analysis again with the model now chosen; does nothing when none is open. */
@@ -62,6 +63,20 @@ async function pickFolder(): Promise<Action | undefined> {
   return { kind: 'dir', dir, name: dir };
 }
 
+/** VS Code's own proxy settings (http.proxy, http.noProxy, http.proxyStrictSSL); empty ones leave HTTPS_PROXY etc. to apply. */
+function proxySettings(): ProxySettings {
+  const http = vscode.workspace.getConfiguration('http');
+  return { proxy: http.get<string>('proxy') || undefined, noProxy: http.get<string[]>('noProxy') ?? [], strictSSL: http.get<boolean>('proxyStrictSSL', true) };
+}
+
+/** The message for a failed download: one localised sentence when the machine is offline, else the download's own reason. */
+export function downloadFailureMessage(id: string, err: unknown): string {
+  if (err instanceof DownloadError && err.kind === 'offline') {
+    return vscode.l10n.t('Could not download {0}: {1} cannot be reached, so this computer seems to be offline (or it needs a proxy: set http.proxy).', id, err.host ?? '');
+  }
+  return vscode.l10n.t('Could not download {0}: {1}', id, (err as Error).message);
+}
+
 function explicitEndpoint(): string | undefined {
   const inspected = settings().inspect<string>('hfEndpoint');
   return inspected?.globalValue ?? inspected?.workspaceValue ?? inspected?.workspaceFolderValue;
@@ -88,6 +103,7 @@ async function download(): Promise<Action | undefined> {
         let lastReport = 0;
         return downloadModel(id, {
           endpoint: explicitEndpoint(),
+          proxy: proxySettings(),
           signal: abort.signal,
           onProgress: ({ file, bytes, total }) => {
             const now = Date.now();
@@ -105,7 +121,7 @@ async function download(): Promise<Action | undefined> {
     if (err instanceof DownloadError && err.kind === 'cancelled') {
       void vscode.window.showInformationMessage(vscode.l10n.t('The download of {0} was cancelled; download it again to resume where it stopped.', id));
     } else {
-      void vscode.window.showErrorMessage(vscode.l10n.t('Could not download {0}: {1}', id, (err as Error).message));
+      void vscode.window.showErrorMessage(downloadFailureMessage(id, err));
     }
     return undefined;
   }

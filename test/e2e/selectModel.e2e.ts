@@ -2,14 +2,19 @@
 // pick lists a model found in the Hugging Face cache (HF_HUB_CACHE, made here from the gpt2-tiny fixture),
 // picking it re-runs the open analysis on it; "Download from Hugging Face…" fetches a model by id from a
 // hub on 127.0.0.1 (test/support/fakeHub.ts, the hub's URL layout) into the cache, and the analysis
-// runs on it; "Built-in teaching model" goes back.
+// runs on it, through the proxy named in VS Code's http.proxy (test/support/connectProxy.ts); "Built-in
+// teaching model" goes back. A second code-server, whose endpoint nothing answers at, shows the one-sentence
+// offline message.
+// code-server is a remote setup (browser UI, server-side extension host): the model is in the *server's*
+// Hugging Face cache, and the extension (extensionKind workspace) runs in the server's extension host.
 import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
 import type { Frame, Page } from 'playwright-core';
-import { openFile, poll, runCommand, screenshot, selectText, waitForEditorText, webviewFrame } from '../support/workbench';
+import { openFile, poll, runCommand, screenshot, selectText, waitForEditorText, waitForNotification, webviewFrame } from '../support/workbench';
 import { REPO_ROOT } from '../support/codeServer';
 import { EXTENSION_ID, RESULTS, VSIX, useSession } from './session';
+import { ConnectProxy } from '../support/connectProxy';
 import { COMMIT, FakeHub, HubFile } from '../support/fakeHub';
 
 const SENTENCE = '我来自福州,现在住在北京,是一个正值壮年的牛马程序员';
@@ -54,19 +59,24 @@ async function pick(page: Page, label: RegExp): Promise<void> {
 describe('Select Model in a real VS Code: Hugging Face cache, download, built-in', function () {
   this.timeout(300_000);
   const hub = new FakeHub();
+  const proxy = new ConnectProxy();
   let cacheDir = '';
   before(async () => {
     hub.addRepo('test-org/bert-tiny-chinese', fixtureFiles('bert-tiny-chinese'));
     await hub.start();
+    await proxy.start();
   });
-  after(() => hub.stop());
+  after(async () => {
+    await hub.stop();
+    await proxy.stop();
+  });
   const session = useSession({
     prefix: 'qkv-e2e-models-',
     files: { 'sample.txt': `${SENTENCE}\n` },
     server: (tmp) => {
       cacheDir = path.join(tmp, 'hub');
       cacheModel(cacheDir, 'test-org/gpt2-tiny', 'gpt2-tiny');
-      return { vsixPath: VSIX, env: { HF_HUB_CACHE: cacheDir, HF_HOME: path.join(tmp, 'hf-home'), HF_ENDPOINT: hub.endpoint } };
+      return { vsixPath: VSIX, env: { HF_HUB_CACHE: cacheDir, HF_HOME: path.join(tmp, 'hf-home'), HF_ENDPOINT: hub.endpoint }, settings: { 'http.proxy': proxy.url } };
     },
     workbench: { viewport: { width: 1600, height: 900 } },
   });
@@ -104,10 +114,40 @@ describe('Select Model in a real VS Code: Hugging Face cache, download, built-in
     const snapshot = path.join(cacheDir, 'models--test-org--bert-tiny-chinese', 'snapshots', COMMIT);
     for (const f of ['config.json', 'model.safetensors', 'tokenizer.json']) assert.ok(fs.existsSync(path.join(snapshot, f)), `${f} in the cache`);
     assert.ok(hub.log.some((r) => r.url.endsWith('/model.safetensors')), 'the weights came from the endpoint');
+    assert.ok(proxy.log.some((e) => e.target === `${hub.endpoint}/test-org/bert-tiny-chinese/resolve/main/config.json`), `through http.proxy: ${JSON.stringify(proxy.log.slice(0, 3))}`);
+  });
+
+  it("runs in the server's extension host (extensionKind workspace), reading the server's Hugging Face cache", async function () {
+    const logs = session().cs.extensionHostLogs().map((f) => ({ f, text: fs.readFileSync(f, 'utf8') }));
+    const activated = logs.filter(({ text }) => text.includes(EXTENSION_ID));
+    assert.ok(activated.length > 0 && activated.every(({ f }) => /remoteexthost/.test(path.basename(f))), `QKV Lens appears in: ${logs.map(({ f, text }) => `${path.basename(f)}${text.includes(EXTENSION_ID) ? ' (QKV Lens)' : ''}`).join(', ')}`);
   });
 
   it('goes back to the built-in teaching model', async function () {
     await pick(page, /Built-in teaching model/);
     await header(page, /QKV Lens teaching model/);
+  });
+});
+
+describe('Select Model in a real VS Code: a download without a network', function () {
+  this.timeout(300_000);
+  // Nothing listens at the endpoint: what a download meets when the machine is offline.
+  const session = useSession({
+    prefix: 'qkv-e2e-offline-',
+    files: { 'sample.txt': `${SENTENCE}\n` },
+    server: (tmp) => ({ vsixPath: VSIX, env: { HF_HUB_CACHE: path.join(tmp, 'hub'), HF_HOME: path.join(tmp, 'hf-home'), HF_ENDPOINT: 'http://127.0.0.1:9' } }),
+    workbench: { viewport: { width: 1600, height: 900 } },
+  });
+
+  it('says in one sentence, localised, that the computer seems to be offline', async function () {
+    const page = session().page;
+    await pick(page, /Download from Hugging Face/);
+    const box = page.locator('.quick-input-widget .quick-input-box input');
+    await box.waitFor({ state: 'visible', timeout: 10_000 });
+    await box.fill('test-org/another-model');
+    await page.keyboard.press('Enter');
+    const message = await waitForNotification(page, 'seems to be offline', 60_000);
+    assert.match(message, /^Could not download test-org\/another-model: 127\.0\.0\.1:9 cannot be reached, so this computer seems to be offline \(or it needs a proxy: set http\.proxy\)\.$/);
+    await screenshot(page, path.join(RESULTS, 'select-model-offline.png'));
   });
 });

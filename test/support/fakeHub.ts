@@ -2,10 +2,14 @@
  * A Hugging Face hub on 127.0.0.1 for download tests: `/{id}/resolve/{revision}/{file}` answers like the
  * real hub (small files: 200 with the git blob sha1 as ETag; large "LFS" files: 302 to `/lfs/<sha256>`
  * with X-Linked-Etag and X-Linked-Size), with HTTP Range, and faults on demand (a dropped connection,
- * a stall, wrong bytes).
+ * a stall, wrong bytes, a slow file). `start({ tls: true })` serves https with the self-signed certificate in
+ * test/fixtures/tls (for 127.0.0.1 only; `hubCertificate()` gives it to a client that should trust it).
  */
 import * as crypto from 'crypto';
+import * as fs from 'fs';
 import * as http from 'http';
+import * as https from 'https';
+import * as path from 'path';
 import type { AddressInfo } from 'net';
 
 export const COMMIT = 'c0ffee00c0ffee00c0ffee00c0ffee00c0ffee00';
@@ -25,6 +29,15 @@ export interface Faults {
   corrupt?: Set<string>;
   /** Ignore Range headers (always 200 with the whole file). */
   noRange?: boolean;
+  /** Send the file in 4 KiB pieces, this many ms apart (so two downloads overlap). */
+  slowMs?: Record<string, number>;
+}
+
+const TLS_DIR = path.resolve(__dirname, '../fixtures/tls');
+
+/** The test hub's certificate (PEM), self-signed for 127.0.0.1. */
+export function hubCertificate(): string {
+  return fs.readFileSync(path.join(TLS_DIR, 'hub-127.0.0.1.crt'), 'utf8');
 }
 
 export interface RequestLog {
@@ -46,7 +59,7 @@ export class FakeHub {
   readonly repos = new Map<string, Map<string, HubFile>>();
   readonly log: RequestLog[] = [];
   faults: Faults = {};
-  private server: http.Server | undefined;
+  private server: http.Server | https.Server | undefined;
   endpoint = '';
   /** Where large files are redirected to (another origin, like the hub's CDN); default this server. */
   lfsBase = '';
@@ -55,10 +68,11 @@ export class FakeHub {
     this.repos.set(id, new Map(Object.entries(files)));
   }
 
-  async start(): Promise<string> {
-    this.server = http.createServer((req, res) => this.handle(req, res));
+  async start(options: { tls?: boolean } = {}): Promise<string> {
+    const handler = (req: http.IncomingMessage, res: http.ServerResponse) => this.handle(req, res);
+    this.server = options.tls ? https.createServer({ key: fs.readFileSync(path.join(TLS_DIR, 'hub-127.0.0.1.key')), cert: hubCertificate() }, handler) : http.createServer(handler);
     await new Promise<void>((resolve) => this.server?.listen(0, '127.0.0.1', resolve));
-    this.endpoint = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    this.endpoint = `${options.tls ? 'https' : 'http'}://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
     return this.endpoint;
   }
 
@@ -126,6 +140,16 @@ export class FakeHub {
     if (stall !== undefined && stall < body.length) {
       res.write(body.subarray(0, stall));
       return;
+    }
+    const slow = this.faults.slowMs?.[name];
+    if (slow !== undefined) {
+      const send = (at: number): void => {
+        if (res.destroyed) return;
+        if (at >= body.length) return void res.end();
+        res.write(body.subarray(at, at + 4096));
+        setTimeout(() => send(at + 4096), slow);
+      };
+      return send(0);
     }
     res.end(body);
   }

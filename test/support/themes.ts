@@ -1,5 +1,5 @@
 /** A few of VS Code's theme variables, enough to render the webview outside VS Code as in a real theme. */
-export type ThemeName = 'dark' | 'light' | 'high-contrast';
+export type ThemeName = 'dark' | 'light' | 'high-contrast' | 'high-contrast-light';
 
 const THEMES: Record<ThemeName, { bodyClass: string; vars: Record<string, string> }> = {
   dark: {
@@ -33,6 +33,18 @@ const THEMES: Record<ThemeName, { bodyClass: string; vars: Record<string, string
       'editor-font-family': "'Droid Sans Mono', 'Noto Sans Mono CJK SC', monospace", 'button-background': '#000000', 'button-foreground': '#ffffff', 'button-secondaryBackground': '#000000', 'button-secondaryForeground': '#ffffff', 'button-border': '#6fc3df',
       'dropdown-background': '#000000', 'dropdown-foreground': '#ffffff', 'dropdown-border': '#6fc3df', 'checkbox-background': '#000000', 'checkbox-border': '#6fc3df',
       'input-background': '#000000', 'input-foreground': '#ffffff',
+    },
+  },
+  // VS Code's "Light High Contrast": its registered defaults for hcLight (code-server 4.100's workbench).
+  'high-contrast-light': {
+    bodyClass: 'vscode-high-contrast vscode-high-contrast-light',
+    vars: {
+      'foreground': '#292929', 'editor-background': '#ffffff', 'descriptionForeground': 'rgba(41, 41, 41, 0.7)', 'focusBorder': '#006bbd',
+      'panel-border': '#0f4a85', 'contrastBorder': '#0f4a85', 'charts-blue': '#1a85ff', 'charts-orange': '#0f4a85', 'charts-green': '#374e06', 'charts-red': '#b5200d', 'charts-purple': '#652d90', 'charts-yellow': '#895503',
+      'errorForeground': '#b5200d', 'editorWarning-foreground': '#895503', 'font-family': 'system-ui, sans-serif', 'font-size': '13px',
+      'editor-font-family': "'Droid Sans Mono', 'Noto Sans Mono CJK SC', monospace", 'button-background': '#0f4a85', 'button-foreground': '#ffffff', 'button-secondaryBackground': '#ffffff', 'button-secondaryForeground': '#292929', 'button-border': '#0f4a85',
+      'dropdown-background': '#ffffff', 'dropdown-foreground': '#292929', 'dropdown-border': '#0f4a85', 'checkbox-background': '#ffffff', 'checkbox-border': '#0f4a85',
+      'input-background': '#ffffff', 'input-foreground': '#292929',
     },
   },
 };

@@ -35,7 +35,7 @@ export interface Harness {
 
 function pageHtml(theme: ThemeName, nonce: string, state: unknown, origin: string): string {
   const { bodyClass, css } = themeCss(theme);
-  return `<!DOCTYPE html><html lang="en"><head><meta charset="UTF-8">
+  return `<!DOCTYPE html><html lang="en"><head><meta charset="UTF-8"><title>QKV Lens</title>
 <meta http-equiv="Content-Security-Policy" content="${contentSecurityPolicy(origin, nonce)}">
 <meta property="csp-nonce" content="${nonce}">
 <style nonce="${nonce}">${css}</style>

@@ -158,8 +158,9 @@ export async function poll<T>(fn: () => Promise<T | undefined>, what: string, ti
 /**
  * Opens a workspace file with Quick Open (Ctrl+P) and waits until its editor is active.
  * The first search waits for the extension host (it serves file search): up to a minute.
+ * With `notebook`, waits for the notebook editor's first cell instead of a text editor.
  */
-export async function openFile(page: Page, relativePath: string, timeoutMs = 90_000): Promise<void> {
+export async function openFile(page: Page, relativePath: string, timeoutMs = 90_000, opts: { notebook?: boolean } = {}): Promise<void> {
   const base = path.posix.basename(relativePath.replace(/\\/g, '/'));
   const deadline = Date.now() + timeoutMs;
   // Re-type the query now and then: a search started before the search provider was ready
@@ -169,6 +170,11 @@ export async function openFile(page: Page, relativePath: string, timeoutMs = 90_
     const row = page.locator(QUICK_INPUT_ROWS).filter({ has: page.locator('.label-name', { hasText: base }) }).first();
     try {
       await row.waitFor({ state: 'visible', timeout: Math.min(15_000, Math.max(1000, deadline - Date.now())) });
+      // Enter takes the highlighted row, which under load can still be a recently opened file before the
+      // list filters (seen when reopening a file): wait until the highlighted row is this file. (Keys, not a
+      // click: the mouse stays where it was, away from where menus open next.)
+      await page.locator(`${QUICK_INPUT_ROWS}.focused`).filter({ has: page.locator('.label-name', { hasText: base }) }).first()
+        .waitFor({ state: 'visible', timeout: 10_000 });
       await page.keyboard.press('Enter');
       break;
     } catch {
@@ -177,7 +183,8 @@ export async function openFile(page: Page, relativePath: string, timeoutMs = 90_
   }
   await page.locator(QUICK_INPUT).waitFor({ state: 'hidden', timeout: 10_000 });
   await page.locator('.tabs-container .tab.active', { hasText: base }).waitFor({ state: 'visible', timeout: 30_000 });
-  await activeEditor(page).locator('.view-lines').waitFor({ state: 'visible', timeout: 30_000 });
+  const editor = opts.notebook ? page.locator('.notebook-editor .cell-editor-container .view-lines').first() : activeEditor(page).locator('.view-lines');
+  await editor.waitFor({ state: 'visible', timeout: 30_000 });
 }
 
 /** The focused text editor's Monaco root. */

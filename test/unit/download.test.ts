@@ -219,6 +219,6 @@ describe('download from a Hugging Face hub (local server on 127.0.0.1)', functio
   });
 
   it('fails clearly when nothing listens at the endpoint', async () => {
-    await rejects(downloadModel('gpt2', { endpoint: 'http://127.0.0.1:9', cacheDir, retries: 0 }), 'network', /cannot reach 127\.0\.0\.1:9/);
+    await rejects(downloadModel('gpt2', { endpoint: 'http://127.0.0.1:9', cacheDir, retries: 0, env: {} }), 'offline', /cannot reach 127\.0\.0\.1:9 \(ECONNREFUSED\): the computer seems to be offline/);
   });
 });

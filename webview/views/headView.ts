@@ -7,8 +7,8 @@
 import { csvRow, exportHeader, fmt } from '../export/data';
 import { Rgb, css, headColour, palette } from '../ui/colors';
 import { hideTooltip, showTooltip } from '../ui/tooltip';
+import { liveRegion, topIndices, topTargetsText } from '../ui/topTargets';
 import { ViewModel, currentMatrix, displayText, headLabel, isMasked, tokenCount } from '../viewModel';
-import { topIndices } from './tokensView';
 import { ExportData, View, ViewActions } from './view';
 
 const ROW = 20;
@@ -50,6 +50,8 @@ export class HeadView implements View {
   private drawQueued = false;
   private markedLeft: number | null = null;
   private markedRight: number | null = null;
+  /** The lines' text alternative: the focused query's strongest keys over the shown heads. */
+  private readonly live = liveRegion();
 
   constructor(private readonly actions: ViewActions) {
     this.element = document.createElement('div');
@@ -73,7 +75,7 @@ export class HeadView implements View {
     this.mid.append(this.canvas);
     grid.append(this.left, this.mid, this.right);
     this.scroll.append(grid);
-    this.element.append(this.headBar, this.note, this.scroll);
+    this.element.append(this.headBar, this.note, this.scroll, this.live);
     this.scroll.addEventListener('scroll', () => this.queueDraw(), { passive: true });
     this.scroll.addEventListener('pointerleave', () => {
       hideTooltip();
@@ -243,6 +245,20 @@ export class HeadView implements View {
     this.vm = vm;
     this.shade(vm);
     this.draw(vm);
+    this.describe(vm);
+  }
+
+  /** For screen readers, what the lines show: the focused query's strongest keys (each key's best shown head). */
+  private describe(vm: ViewModel): void {
+    const i = vm.focused;
+    let text = '';
+    if (i !== null && this.sets.length) {
+      const t = this.t;
+      const strongest = new Float32Array(t);
+      for (const s of this.sets) for (let j = 0; j < t; j++) strongest[j] = Math.max(strongest[j], s.m[i * t + j]);
+      text = topTargetsText(vm, i, strongest);
+    }
+    if (this.live.textContent !== text) this.live.textContent = text;
   }
 
   /** Marks the focused token of each column (two class changes, not 2×T style changes). */

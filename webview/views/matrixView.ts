@@ -7,6 +7,7 @@ import { exportHeader, matrixCsv, matrixRows } from '../export/data';
 import { Rgb, css, mix, palette } from '../ui/colors';
 import { colorLegend } from '../ui/legend';
 import { hideTooltip, showTooltip } from '../ui/tooltip';
+import { topTargetsText } from '../ui/topTargets';
 import { ViewModel, currentMatrix, displayText, headLabel, isMasked, tokenCount } from '../viewModel';
 import { ExportData, View, ViewActions } from './view';
 
@@ -291,6 +292,8 @@ export class MatrixView implements View {
       ctx.lineWidth = 1;
       ctx.strokeRect(lx + j * c - 0.5, ly - 0.5, c + 1, span + 1);
     }
+    // For screen readers: the focused cell, else the focused query's strongest keys.
+    if (i !== null && j === null) this.live.textContent = topTargetsText(vm, i, currentMatrix(vm).subarray(i * this.t, (i + 1) * this.t));
     if (i !== null && j !== null) {
       ctx.strokeStyle = css(p.fg);
       ctx.lineWidth = 2;

@@ -13,6 +13,7 @@ import { palette } from '../ui/colors';
 import { colorLegend } from '../ui/legend';
 import { headNote } from '../ui/headNote';
 import { hideTooltip, showTooltip } from '../ui/tooltip';
+import { topTargetsText } from '../ui/topTargets';
 import { MEAN_OF_HEADS, ROLLOUT, ViewModel, headLabel, isMasked, matrixFor, matrixStats, tokenCount } from '../viewModel';
 import { colourScale } from './matrixView';
 import { ExportData, View, ViewActions } from './view';
@@ -269,14 +270,17 @@ export class ModelView implements View {
     cell.dataset.top = top.toFixed(4);
   }
 
-  paintFocus(): void {
-    // Nothing follows the token focus here; the grid has its own keyboard focus.
+  paintFocus(vm: ViewModel): void {
+    // Nothing is drawn for the token focus here (the grid has its own keyboard focus), but a thumbnail's
+    // label names the focused token's strongest keys in that head.
+    this.vm = vm;
   }
 
   private tipLines(vm: ViewModel, layer: number, head: number): string[] {
     const t = tokenCount(vm);
     const s = matrixStats(matrixFor(vm, layer, head), t);
-    return [`${vm.strings.layer} ${layer} · ${headLabel(vm, head)}`, `${vm.strings.meanEntropy} ${s.entropy.toFixed(3)} · ${vm.strings.meanMaxWeight} ${s.max.toFixed(3)}`, vm.strings.openInMatrix];
+    const focused = vm.focused !== null && vm.focused < t ? [topTargetsText(vm, vm.focused, matrixFor(vm, layer, head).subarray(vm.focused * t, (vm.focused + 1) * t))] : [];
+    return [`${vm.strings.layer} ${layer} · ${headLabel(vm, head)}`, ...focused, `${vm.strings.meanEntropy} ${s.entropy.toFixed(3)} · ${vm.strings.meanMaxWeight} ${s.max.toFixed(3)}`, vm.strings.openInMatrix];
   }
 
   /** Arrow keys move through the thumbnails and, under each layer, its row of labels (rows alternate). */

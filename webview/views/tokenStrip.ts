@@ -7,8 +7,8 @@
  * over the token buttons: a hover then changes no style and no text in 512 buttons (which cost
  * 40+ ms of style, layout and paint per move), only two canvases and the aria-labels.
  */
-import { format } from '../../src/shared/strings';
 import { Rgb, css, palette } from '../ui/colors';
+import { topTargetsText } from '../ui/topTargets';
 import { ViewModel, displayText, isMasked, weightRow } from '../viewModel';
 
 const SHADES = 32;
@@ -206,7 +206,7 @@ export class TokenStrip {
   private scheduleLabels(vm: ViewModel): void {
     const focused = vm.focused;
     const tokens = vm.analysis.trace.tokens;
-    if (focused !== null) this.chips[focused]?.setAttribute('aria-label', format(vm.strings.attendsTo, displayText(tokens[focused].text)));
+    if (focused !== null) this.chips[focused]?.setAttribute('aria-label', topTargetsText(vm, focused, weightRow(vm, focused)));
     if (this.labelTimer !== undefined) clearTimeout(this.labelTimer);
     this.labelTimer = setTimeout(() => {
       this.labelTimer = undefined;
@@ -214,7 +214,7 @@ export class TokenStrip {
       for (let j = 0; j < this.chips.length; j++) {
         const name = displayText(tokens[j].text);
         let label = name;
-        if (row && focused !== null) label = j === focused ? format(vm.strings.attendsTo, name) : isMasked(vm, focused, j) ? `${name}: ${vm.strings.masked}` : `${name}: ${vm.strings.weight} ${row[j].toFixed(3)}`;
+        if (row && focused !== null) label = j === focused ? topTargetsText(vm, focused, row) : isMasked(vm, focused, j) ? `${name}: ${vm.strings.masked}` : `${name}: ${vm.strings.weight} ${row[j].toFixed(3)}`;
         if (this.chips[j].getAttribute('aria-label') !== label) this.chips[j].setAttribute('aria-label', label);
       }
       this.element.dataset.labelsFor = String(focused);

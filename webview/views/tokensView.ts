@@ -6,6 +6,7 @@ import { format } from '../../src/shared/strings';
 import { matrixCsv, matrixRows, exportHeader } from '../export/data';
 import { palette } from '../ui/colors';
 import { colorLegend } from '../ui/legend';
+import { topIndices } from '../ui/topTargets';
 import { ViewModel, currentMatrix, displayText, modelRow, rowStats, tokenCount, weightRow } from '../viewModel';
 import { ExportData, View, ViewActions } from './view';
 import { TokenStrip } from './tokenStrip';
@@ -119,20 +120,6 @@ export class TokensView implements View {
     const m = currentMatrix(vm);
     return { csv: matrixCsv(vm, m), json: { ...exportHeader(vm), weights: matrixRows(m, tokenCount(vm)) } };
   }
-}
-
-/** Indices of the `n` largest values, largest first. */
-export function topIndices(row: ArrayLike<number>, n: number): number[] {
-  const out: number[] = [];
-  for (let j = 0; j < row.length; j++) {
-    if (out.length < n || row[j] > row[out[out.length - 1]]) {
-      let at = out.length;
-      while (at > 0 && row[out[at - 1]] < row[j]) at--;
-      out.splice(at, 0, j);
-      if (out.length > n) out.pop();
-    }
-  }
-  return out;
 }
 
 /** "entropy 0.52 · max weight 0.91", with the model's own values when the what-ifs change them. */
