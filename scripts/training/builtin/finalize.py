@@ -26,6 +26,13 @@ def main() -> None:
     eos = tok.token_to_id('<|endoftext|>')
     evals = {e['step']: e for e in log['evals']}
     cps = log['checkpoints']
+    # The final stage is model.safetensors itself (float32): a float16 copy of it would only add 5 MB to the folder.
+    final = cps[-1]
+    if final['step'] == r['steps'] and (out / 'model.safetensors').exists():
+        dup = out / final['file']
+        if dup.exists() and dup.name != 'model.safetensors':
+            dup.unlink()
+        final['file'] = 'model.safetensors'
     labels = LABELS if len(cps) == len(LABELS) else ['random init'] + [f'step {c["step"]}' for c in cps[1:-1]] + ['final']
     if len(cps) == len(LABELS) + 1:
         labels = LABELS[:-1] + ['later', 'final']
