@@ -88,7 +88,8 @@ async function main(): Promise<void> {
   // Attention figures of every checkpoint.
   const rows: string[] = [];
   const figures: Record<string, { induction: HeadTable; previous: HeadTable; bracket: HeadTable; yuan: HeadTable & { weights: HeadScore[] } }> = {};
-  for (const c of [...cps, { step: cps[cps.length - 1].step, label: 'final (float32)', file: 'model.safetensors', heldout_loss: {} }]) {
+  const stages = cps[cps.length - 1].file === 'model.safetensors' ? cps : [...cps, { step: cps[cps.length - 1].step, label: 'final (float32)', file: 'model.safetensors', heldout_loss: {} }];
+  for (const c of stages) {
     const m: LoadedModel = loadModelFromDir(dir, { weightsFile: c.file, name: c.file });
     try {
       const f = {
