@@ -17,7 +17,7 @@ LABELS = ['random init', 'very early', 'early', 'middle', 'late', 'final']
 
 def main() -> None:
     p = argparse.ArgumentParser()
-    p.add_argument('--out', default=str(ROOT / 'media' / 'models' / 'teaching'))
+    p.add_argument('--out', default=str(ROOT / 'data' / 'models' / 'teaching-v2'))
     a = p.parse_args()
     out = Path(a.out)
     log = json.loads((out / 'training-log.json').read_text())

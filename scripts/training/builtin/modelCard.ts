@@ -73,7 +73,7 @@ function dirSize(dir: string): number {
 
 async function main(): Promise<void> {
   const root = path.resolve(__dirname, '..', '..', '..');
-  const dir = path.resolve(process.argv[2] ?? path.join(root, 'media', 'models', 'teaching'));
+  const dir = path.resolve(process.argv[2] ?? path.join(root, 'data', 'models', 'teaching-v2'));
   await initWasmBackend(defaultWasmDir(path.join(root, 'src', 'engine')));
   const read = (f: string) => JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8')) as Record<string, unknown>;
   const config = read('config.json');

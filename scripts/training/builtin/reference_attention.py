@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Writes test/fixtures/teaching-reference.json: what Hugging Face `transformers` (GPT2LMHeadModel, eager attention,
-float32) and `tokenizers` compute on the shipped built-in model, for test/unit/teachingReference.test.ts to compare
-with the extension's engine (to 1e-5). Regenerate whenever media/models/teaching changes.
+float32) and `tokenizers` compute on the second-generation teaching model (data/models/teaching-v2-wip), for test/unit/teachingReference.test.ts to compare
+with the extension's engine (to 1e-5). Regenerate whenever that model changes.
 
     .venv/bin/python scripts/training/builtin/reference_attention.py
 
@@ -21,7 +21,7 @@ from tokenizers import Tokenizer
 from transformers import GPT2LMHeadModel
 
 ROOT = Path(__file__).resolve().parents[3]
-DIR = ROOT / 'media' / 'models' / 'teaching'
+DIR = ROOT / 'data' / 'models' / 'teaching-v2-wip'
 
 
 def main() -> None:
@@ -47,7 +47,7 @@ def main() -> None:
         cases.append({'text': text, 'ids': ids, 'rows': rows, 'shape': list(w.shape),
                       'weights_f32_base64': base64.b64encode(w.tobytes()).decode('ascii')})
     out = ROOT / 'test' / 'fixtures' / 'teaching-reference.json'
-    out.write_text(json.dumps({'model': 'media/models/teaching/model.safetensors', 'transformers': __import__('transformers').__version__,
+    out.write_text(json.dumps({'model': 'data/models/teaching-v2-wip/model.safetensors', 'transformers': __import__('transformers').__version__,
                                'torch': torch.__version__, 'cases': cases}, ensure_ascii=False) + '\n')
     print(f'{out}: {out.stat().st_size} bytes, {len(cases)} texts')
 

@@ -38,7 +38,7 @@ MIX = {'code-ts': 0.25, 'code-js': 0.1, 'code-py': 0.22, 'en': 0.25, 'zh': 0.18}
 
 def parse() -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument('--out', default=str(ROOT / 'media' / 'models' / 'teaching'))
+    p.add_argument('--out', default=str(ROOT / 'data' / 'models' / 'teaching-v2'))
     p.add_argument('--steps', type=int, default=1000)
     p.add_argument('--checkpoints', default='0,10,32,100,320,1000')
     p.add_argument('--seed', type=int, default=1234)

@@ -53,7 +53,7 @@ def build(vocab: int, docs: list[str]) -> Tokenizer:
 def main() -> None:
     p = argparse.ArgumentParser()
     p.add_argument('--vocab', type=int, default=12288)
-    p.add_argument('--out', default=str(ROOT / 'media' / 'models' / 'teaching'))
+    p.add_argument('--out', default=str(ROOT / 'data' / 'models' / 'teaching-v2'))
     a = p.parse_args()
     rows = [json.loads(l) for l in (ROOT / 'data' / 'corpus' / 'build' / 'docs.jsonl').open(encoding='utf-8')]
     tok = build(a.vocab, [r['text'] for r in rows if r['split'] == 'train'])
