@@ -4,6 +4,7 @@
  * The reader treats every file as hostile: the header length, the JSON, every dtype, shape and offset
  * range is checked before a byte of tensor data is touched, and each failure says what is wrong.
  */
+import { float16Bits } from '../shared/float16';
 
 /** The dtypes read as weights (upcast to float32). */
 export type SafetensorsDtype = 'F32' | 'F16' | 'BF16';
@@ -283,29 +284,5 @@ function writeTensors(tensors: Record<string, TensorToWrite>, metadata: Record<s
 
 /** Nearest IEEE half-precision bits for a number (round to nearest even; overflow becomes ±Infinity). */
 export function floatToHalfBits(value: number): number {
-  const f32 = new Float32Array(1);
-  const u32 = new Uint32Array(f32.buffer);
-  f32[0] = value;
-  const x = u32[0];
-  const sign = (x >>> 16) & 0x8000;
-  const exp = (x >>> 23) & 0xff;
-  let mant = x & 0x7fffff;
-  if (exp === 0xff) return sign | 0x7c00 | (mant ? 0x200 : 0);
-  const e = exp - 127 + 15;
-  if (e >= 0x1f) return sign | 0x7c00;
-  if (e <= 0) {
-    if (e < -10) return sign;
-    mant |= 0x800000;
-    const shift = 14 - e;
-    let half = mant >>> shift;
-    const rem = mant & ((1 << shift) - 1);
-    const halfway = 1 << (shift - 1);
-    if (rem > halfway || (rem === halfway && half & 1)) half++;
-    return sign | half;
-  }
-  let half = (e << 10) | (mant >>> 13);
-  const rem = mant & 0x1fff;
-  // A carry out of the mantissa correctly bumps the exponent (up to Infinity).
-  if (rem > 0x1000 || (rem === 0x1000 && half & 1)) half++;
-  return sign | half;
+  return float16Bits(value);
 }

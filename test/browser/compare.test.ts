@@ -16,7 +16,7 @@ import { AttentionTrace, headOffset } from '../../src/engine/trace';
 import type { CompareRequest } from '../../src/shared/compareProtocol';
 import { alignTokens } from '../../src/shared/tokenAlignment';
 import { makeRandomGpt2 } from '../support/randomModel';
-import { CHROMIUM, CHROMIUM_ARGS, Harness, analysisMessage, initMessage, openHarness, zhInitMessage } from '../support/webviewHarness';
+import { CHROMIUM, CHROMIUM_ARGS, Harness, analysisMessage, initMessage, openHarness, zhInitMessage, exported } from '../support/webviewHarness';
 
 const ROOT = path.resolve(__dirname, '../..');
 const TEACHING = path.join(ROOT, 'media/models/teaching');
@@ -41,16 +41,6 @@ async function answerNext(h: Harness, trace: AttentionTrace, label: string, text
   const o = headOffset(trace, req.layer, req.head, t, t);
   await h.post({ type: 'compareData', id: req.id, label, model: trace.model, tokens: trace.tokens, text, layer: req.layer, head: req.head, weights: trace.weights.slice(o, o + t * t) });
   return req;
-}
-
-/** Clicks an export button and returns what the page sent the host. */
-async function exported(h: Harness, kind: 'png' | 'svg' | 'csv' | 'json'): Promise<{ fileName: string; data: string }> {
-  const count = async () => (await h.posted()).filter((m) => m.type === 'export').length;
-  const before = await count();
-  await h.page.click(`#export-${kind}`);
-  await h.page.waitForFunction((n) => (window as unknown as { __posted: Array<{ type: string }> }).__posted.filter((m) => m.type === 'export').length > n, before, { timeout: 30_000 });
-  const all = (await h.posted()).filter((m) => m.type === 'export') as Array<{ fileName: string; data: string }>;
-  return all[all.length - 1];
 }
 
 describe('side by side (headless Chromium)', function () {

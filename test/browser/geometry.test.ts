@@ -16,23 +16,13 @@ import { runTrace } from '../../src/engine/runTrace';
 import { AttentionTrace, headOffset } from '../../src/engine/trace';
 import { recomputeLayerJs } from '../../webview/attentionMath';
 import { projectQk } from '../../webview/geometry/qkProjection';
-import { CHROMIUM, CHROMIUM_ARGS, Harness, analysisMessage, initMessage, openHarness, zhInitMessage } from '../support/webviewHarness';
+import { CHROMIUM, CHROMIUM_ARGS, Harness, analysisMessage, initMessage, openHarness, zhInitMessage, exported } from '../support/webviewHarness';
 
 const ROOT = path.resolve(__dirname, '../..');
 const shots = path.join(ROOT, 'test-results');
 const TEXT = '我来自福州,现在住在北京,是一个正值壮年的牛马程序员';
 const LAYER = 0;
 const HEAD = 1;
-
-/** Clicks an export button and returns what the page sent the host. */
-async function exported(h: Harness, kind: 'png' | 'svg' | 'csv' | 'json'): Promise<{ fileName: string; data: string }> {
-  const count = async () => (await h.posted()).filter((m) => m.type === 'export').length;
-  const before = await count();
-  await h.page.click(`#export-${kind}`);
-  await h.page.waitForFunction((n) => (window as unknown as { __posted: Array<{ type: string }> }).__posted.filter((m) => m.type === 'export').length > n, before, { timeout: 30_000 });
-  const all = (await h.posted()).filter((m) => m.type === 'export') as Array<{ fileName: string; data: string }>;
-  return all[all.length - 1];
-}
 
 describe('q·k geometry view (headless Chromium)', function () {
   this.timeout(120_000);

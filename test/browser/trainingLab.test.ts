@@ -9,7 +9,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { Browser, chromium } from 'playwright-core';
 import { syntheticTrace } from '../support/syntheticTrace';
-import { CHROMIUM, CHROMIUM_ARGS, Harness, analysisMessage, initMessage, openHarness, zhInitMessage } from '../support/webviewHarness';
+import { CHROMIUM, CHROMIUM_ARGS, Harness, analysisMessage, initMessage, openHarness, zhInitMessage, exported } from '../support/webviewHarness';
 
 const ROOT = path.resolve(__dirname, '../..');
 const shots = path.join(ROOT, 'test-results');
@@ -21,16 +21,6 @@ async function setTask(h: Harness, task: string): Promise<void> {
     el.value = value;
     el.dispatchEvent(new Event('change'));
   }, task);
-}
-
-/** Clicks an export button and returns what the page sent the host. */
-async function exported(h: Harness, kind: 'png' | 'svg' | 'csv' | 'json'): Promise<{ fileName: string; data: string }> {
-  const count = async () => (await h.posted()).filter((m) => m.type === 'export').length;
-  const before = await count();
-  await h.page.click(`#export-${kind}`);
-  await h.page.waitForFunction((n) => (window as unknown as { __posted: Array<{ type: string }> }).__posted.filter((m) => m.type === 'export').length > n, before, { timeout: 30_000 });
-  const all = (await h.posted()).filter((m) => m.type === 'export') as Array<{ fileName: string; data: string }>;
-  return all[all.length - 1];
 }
 
 describe('training lab (headless Chromium)', function () {

@@ -142,3 +142,13 @@ export async function setDropdown(h: Harness, id: string, value: string): Promis
     [id, value],
   );
 }
+
+/** Clicks an export button and returns what the page sent the host. */
+export async function exported(h: Harness, kind: 'png' | 'svg' | 'csv' | 'json'): Promise<{ fileName: string; data: string }> {
+  const count = async () => (await h.posted()).filter((m) => m.type === 'export').length;
+  const before = await count();
+  await h.page.click(`#export-${kind}`);
+  await h.page.waitForFunction((n) => (window as unknown as { __posted: Array<{ type: string }> }).__posted.filter((m) => m.type === 'export').length > n, before, { timeout: 30_000 });
+  const all = (await h.posted()).filter((m) => m.type === 'export') as Array<{ fileName: string; data: string }>;
+  return all[all.length - 1];
+}
