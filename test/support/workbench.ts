@@ -125,11 +125,21 @@ async function closeQuickInput(page: Page): Promise<void> {
  * through the real input box: it is the same as a user typing.
  */
 async function quickInput(page: Page, key: string, text: string): Promise<void> {
-  await closeQuickInput(page);
-  await page.keyboard.press(key);
   const box = page.locator(QUICK_INPUT_BOX);
-  await box.waitFor({ state: 'visible', timeout: 10_000 });
-  await box.fill(text);
+  // A webview that takes focus just as the box opens (its tab was clicked a moment before) closes the box again
+  // on blur: seen in CI. Open it again then, up to three times, before giving up.
+  for (let attempt = 1; ; attempt++) {
+    await closeQuickInput(page);
+    await page.keyboard.press(key);
+    try {
+      await box.waitFor({ state: 'visible', timeout: 10_000 });
+      await box.fill(text, { timeout: 5_000 });
+      return;
+    } catch (err) {
+      if (attempt >= 3) throw err;
+      console.log(`      [workbench] the quick input closed before "${text}" was typed (attempt ${attempt}); opening it again`);
+    }
+  }
 }
 
 /** The labels of the rows that Quick Open / the palette shows now. */
