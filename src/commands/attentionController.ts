@@ -15,6 +15,7 @@ import type { HoverSource } from '../editor/attentionHover';
 import { saveExport } from '../panel/exportFile';
 import { RunStatusBar } from './runStatusBar';
 import { CompareRuns } from './compareRuns';
+import { DEFAULT_MAX_TOKENS } from '../models/limits';
 
 /** What the current analysis was run on. */
 export interface AnalysisSource {
@@ -142,7 +143,7 @@ export class AttentionController implements PanelEvents, HoverSource, vscode.Dis
     panel.setStale(false);
     panel.setStatus('loading');
     this.statusBar.show('loading', source.model.name);
-    const maxTokens = vscode.workspace.getConfiguration('qkvLens').get<number>('maxTokens', 512);
+    const maxTokens = vscode.workspace.getConfiguration('qkvLens').get<number>('maxTokens', DEFAULT_MAX_TOKENS);
     const weightsFile = source.model.stages.find((s) => s.step === source.stage)?.file;
     const fileName = path.basename(source.uri.fsPath || source.uri.path);
     this.log.info(`run ${requestId}: ${source.text.length} characters of ${fileName} on ${source.model.name}${weightsFile ? ` (${weightsFile})` : ''}`);

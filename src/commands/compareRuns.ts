@@ -10,6 +10,7 @@ import { AttentionTrace, layerPart } from '../shared/trace';
 import { builtinModelDir, trainingStages } from '../models/builtinModel';
 import { BUILTIN_MODEL_NAME, ModelChoice } from '../models/modelChoice';
 import type { AnalysisSource } from './attentionController';
+import { DEFAULT_MAX_TOKENS } from '../models/limits';
 
 export class CompareRuns {
   private kept: { key: string; trace: AttentionTrace } | undefined;
@@ -40,7 +41,7 @@ export class CompareRuns {
     try {
       let trace = this.kept?.key === key ? this.kept.trace : undefined;
       if (!trace) {
-        const maxTokens = vscode.workspace.getConfiguration('qkvLens').get<number>('maxTokens', 512);
+        const maxTokens = vscode.workspace.getConfiguration('qkvLens').get<number>('maxTokens', DEFAULT_MAX_TOKENS);
         const started = Date.now();
         trace = (await this.worker.run({ modelDir: model.dir, weightsFile, modelName: model.name, text: source.text, maxTokens })).trace;
         this.kept = { key, trace };
