@@ -1,5 +1,6 @@
 /** Hugging Face GPT-2 tensor names in and out of the safetensors files. */
 import * as fs from 'fs';
+import * as path from 'path';
 import { SafetensorsFile, TensorToWrite, writeSafetensors, writeSafetensorsF16 } from '../../src/engine/safetensors';
 import { Gpt2Dims, parameterShapes } from './model';
 
@@ -44,4 +45,15 @@ export function dimsFromConfig(config: Record<string, unknown>): Gpt2Dims {
     return v;
   };
   return { vocab: n('vocab_size'), positions: n('n_positions'), layers: n('n_layer'), heads: n('n_head'), embd: n('n_embd'), eps: n('layer_norm_epsilon') };
+}
+
+/** Bytes of a model folder and everything under it, leaving out files named in `except` (e.g. the card being written). */
+export function folderBytes(dir: string, except: readonly string[] = []): number {
+  let total = 0;
+  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+    if (except.includes(e.name)) continue;
+    const p = path.join(dir, e.name);
+    total += e.isDirectory() ? folderBytes(p, except) : fs.statSync(p).size;
+  }
+  return total;
 }

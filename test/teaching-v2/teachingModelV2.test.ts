@@ -16,7 +16,7 @@ import { defaultWasmDir, initWasmBackend } from '../../src/engine/backend';
 import { LoadedModel, loadModelFromDir } from '../../src/engine/loadModel';
 import { runTrace } from '../../src/engine/runTrace';
 import { HELD_OUT_SENTENCE } from '../../scripts/training/corpus';
-import { dimsFromConfig, loadWeights } from '../../scripts/training/checkpoint';
+import { dimsFromConfig, folderBytes, loadWeights } from '../../scripts/training/checkpoint';
 import { toTensors } from '../../scripts/training/model';
 import { bitsPerByte, documentStream, gzipBitsPerByte, loadHeldoutSample, streamNll } from '../../scripts/training/heldoutText';
 import { bracketTopTargetScores, describeTable, inductionScores, pairRatios, previousTokenScores } from '../../scripts/training/headFigures';
@@ -38,15 +38,6 @@ function readJson(file: string): Json {
 
 function checkpoints(): Checkpoint[] {
   return (readJson('config.json').qkv_lens as { checkpoints: Checkpoint[] }).checkpoints;
-}
-
-function dirSize(dir: string): number {
-  let total = 0;
-  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
-    const p = path.join(dir, e.name);
-    total += e.isDirectory() ? dirSize(p) : fs.statSync(p).size;
-  }
-  return total;
 }
 
 describe('teaching model v2 (issue 15 targets)', function () {
@@ -87,7 +78,7 @@ describe('teaching model v2 (issue 15 targets)', function () {
     assert.strictEqual(cps[0].step, 0);
     assert.ok(cps.every((c, i) => i === 0 || c.step > cps[i - 1].step), 'checkpoint steps increase');
     for (const c of cps) assert.ok(fs.existsSync(path.join(DIR, c.file)), `${c.file} exists`);
-    const size = dirSize(DIR);
+    const size = folderBytes(DIR);
     console.log(`      ${config.n_layer} layers × ${config.n_head} heads, d ${config.n_embd}, ${config.n_positions} positions, vocabulary ${vocab}; folder ${(size / 1e6).toFixed(2)} MB; checkpoints at steps ${cps.map((c) => c.step).join(', ')}`);
     assert.ok(size <= 40e6, `folder is ${size} bytes`);
   });

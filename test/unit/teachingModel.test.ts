@@ -18,7 +18,7 @@ import { SafetensorsFile, floatToHalfBits, writeSafetensorsF16 } from '../../src
 import { HELD_OUT_SENTENCE, loadCorpus } from '../../scripts/training/corpus';
 import { EOS, PAD, encodeIds, loadTokenizer } from '../../scripts/training/tokenizer';
 import { evalWindows, evaluateLoss, packStream, unigramLoss } from '../../scripts/training/data';
-import { dimsFromConfig, loadWeights } from '../../scripts/training/checkpoint';
+import { dimsFromConfig, folderBytes, loadWeights } from '../../scripts/training/checkpoint';
 import { toTensors } from '../../scripts/training/model';
 import { bracketPairs } from '../../scripts/training/attentionFigures';
 
@@ -57,15 +57,6 @@ function heads(trace: AttentionTrace): Array<[number, number]> {
   return out;
 }
 
-function dirSize(dir: string): number {
-  let total = 0;
-  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
-    const p = path.join(dir, e.name);
-    total += e.isDirectory() ? dirSize(p) : fs.statSync(p).size;
-  }
-  return total;
-}
-
 describe('teaching model (media/models/teaching)', function () {
   this.timeout(120_000);
   const loaded = new Map<string, LoadedModel>();
@@ -101,7 +92,7 @@ describe('teaching model (media/models/teaching)', function () {
     for (const n of ['transformer.wte.weight', 'transformer.wpe.weight', 'transformer.h.0.attn.c_attn.weight', 'transformer.h.0.mlp.c_proj.bias', 'transformer.ln_f.weight']) {
       assert.ok(names.includes(n), `model.safetensors has ${n}`);
     }
-    const size = dirSize(DIR);
+    const size = folderBytes(DIR);
     console.log(`      folder: ${(size / 1e6).toFixed(2)} MB; checkpoints: ${cps.map((c) => `${c.step} (${c.label}) loss ${c.loss.toFixed(3)} held-out ${c.heldout_loss.toFixed(3)}`).join('; ')}`);
     assert.ok(size < 8e6, `folder is ${size} bytes`);
   });

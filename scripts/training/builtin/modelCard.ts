@@ -12,7 +12,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { defaultWasmDir, initWasmBackend } from '../../../src/engine/backend';
 import { LoadedModel, loadModelFromDir } from '../../../src/engine/loadModel';
 import { runTrace } from '../../../src/engine/runTrace';
-import { dimsFromConfig, loadWeights } from '../checkpoint';
+import { dimsFromConfig, folderBytes, loadWeights } from '../checkpoint';
 import { parameterCount, toTensors } from '../model';
 import { asciiChart } from '../modelCard';
 import { bitsPerByte, gzipBitsPerByte, loadHeldoutSample } from '../heldoutText';
@@ -59,16 +59,6 @@ time allowed no longer run.
 ${rows.join('\n')}
 
 ${why}`;
-}
-
-function dirSize(dir: string): number {
-  let total = 0;
-  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
-    const p = path.join(dir, e.name);
-    if (e.name === 'README.md') continue;
-    total += e.isDirectory() ? dirSize(p) : fs.statSync(p).size;
-  }
-  return total;
 }
 
 async function main(): Promise<void> {
@@ -131,7 +121,7 @@ async function main(): Promise<void> {
   m.model.dispose();
 
   const params = parameterCount(dims);
-  const size = dirSize(dir);
+  const size = folderBytes(dir, ['README.md']);
   const r = log.recipe;
   const losses = log.losses.map(([step, loss]) => ({ step, loss }));
   const sourceRows = [...sources.debian.map((s) => ({ ...s, kind: 'Debian' })), ...sources.npm.map((s) => ({ ...s, kind: 'npm' })), ...sources.project.map((s) => ({ ...s, kind: 'this project' }))]
