@@ -192,10 +192,10 @@ def main() -> None:
             span = [eval_rng.choice(words) for _ in range(30)]
             ids = [eos] + span + span
             att = model(torch.tensor([ids]), output_attentions=True).attentions
-            q = np.arange(32, len(ids))
+            q = np.arange(31, len(ids))  # the second copy: word k at 31 + k, its earlier occurrence at 1 + k
             for layer in range(a.layers):
                 w = att[layer][0].numpy()
-                ind[layer] += w[:, q, q - 30].mean(-1) / 4  # the token after the earlier occurrence of q's token
+                ind[layer] += w[:, q, q - 29].mean(-1) / 4  # the token after the earlier occurrence of q's token
                 prev[layer] += w[:, q, q - 1].mean(-1) / 4
         model.config._attn_implementation = 'sdpa'
         return float(ind.max()), float(prev.max())
