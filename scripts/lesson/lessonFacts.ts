@@ -24,7 +24,7 @@ export interface Checkpoint {
   file: string;
   /** Held-out loss (nats per token) per held-out language, as the trainer measured it. */
   heldout: Record<string, number>;
-  /** Their mean: the loss the lesson quotes. */
+  /** Their mean (config.json's `loss`, which the panel's training-stage list shows): the loss the lesson quotes. */
   loss: number;
 }
 
@@ -71,12 +71,12 @@ const headOf = (step: string): HeadRef => {
 
 export function readCheckpoints(dir: string): Checkpoint[] {
   const config = JSON.parse(fs.readFileSync(path.join(dir, 'config.json'), 'utf8')) as {
-    qkv_lens: { checkpoints: Array<{ step: number; file: string; heldout_loss: Record<string, number> }> };
+    qkv_lens: { checkpoints: Array<{ step: number; file: string; loss?: number; heldout_loss: Record<string, number> }> };
   };
-  return config.qkv_lens.checkpoints.map(({ step, file, heldout_loss }) => {
+  return config.qkv_lens.checkpoints.map(({ step, file, loss, heldout_loss }) => {
     const values = Object.values(heldout_loss);
     if (!values.length) throw new Error(`checkpoint ${step}: no held-out loss in config.json`);
-    return { step, file, heldout: heldout_loss, loss: values.reduce((a, b) => a + b, 0) / values.length };
+    return { step, file, heldout: heldout_loss, loss: loss ?? values.reduce((a, b) => a + b, 0) / values.length };
   });
 }
 
