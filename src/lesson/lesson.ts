@@ -8,7 +8,7 @@ import * as vscode from 'vscode';
 import type { AttentionController } from '../commands/attentionController';
 import { builtinModelDir, trainingStages } from '../models/builtinModel';
 import { BUILTIN_MODEL_NAME, ModelChoice } from '../models/modelChoice';
-import { LESSON_SAMPLES, LessonSample, WALKTHROUGH_ID, lessonStep } from './lessonSteps';
+import { LESSON_SAMPLES, LESSON_SAMPLE_LANGUAGE, LessonSample, WALKTHROUGH_ID, lessonStep } from './lessonSteps';
 
 export class Lesson {
   /** The untitled documents lessons opened, one per sample; reused while open and unchanged. */
@@ -59,7 +59,7 @@ export class Lesson {
     const known = this.documents.get(sample);
     let document = vscode.workspace.textDocuments.find((d) => d.uri.toString() === known && !d.isClosed && d.getText() === text);
     if (!document) {
-      document = await vscode.workspace.openTextDocument({ content: text, language: 'plaintext' });
+      document = await vscode.workspace.openTextDocument({ content: text, language: LESSON_SAMPLE_LANGUAGE[sample] });
       this.documents.set(sample, document.uri.toString());
     }
     const visible = vscode.window.visibleTextEditors.find((e) => e.document.uri.toString() === document.uri.toString());

@@ -6,7 +6,8 @@ import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
 import type { Frame, Page } from 'playwright-core';
-import { LESSON_SAMPLES, LESSON_STEPS } from '../../src/lesson/lessonSteps';
+import { loadTokenizer } from '../../src/engine/loadModel';
+import { LESSON_SAMPLES, LESSON_STEPS, LessonSample } from '../../src/lesson/lessonSteps';
 import { poll, runCommand, screenshot, webviewFrame } from '../support/workbench';
 import { REPO_ROOT } from '../support/codeServer';
 import { EXTENSION_ID, RESULTS, VSIX, useSession } from './session';
@@ -61,22 +62,30 @@ const CASES: ButtonCase[] = [
   { step: 'mask', button: 'What if it were off?', lesson: 'mask-off' },
   { step: 'heads', button: 'Show me every head', lesson: 'heads' },
   { step: 'heads', button: 'Show me the bracket head', lesson: 'brackets' },
+  { step: 'induction', button: 'Show me', lesson: 'induction' },
   { step: 'training', button: 'Random initialisation', lesson: 'train-start' },
   { step: 'training', button: 'Trained', lesson: 'train-end' },
   { step: 'training', button: 'Watch a head learn: the training lab', lesson: 'train-lab' },
 ];
 
-const CHECKPOINTS = (JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'media', 'models', 'teaching', 'config.json'), 'utf8')) as {
+const TEACHING_DIR = path.join(REPO_ROOT, 'media', 'models', 'teaching');
+const CHECKPOINTS = (JSON.parse(fs.readFileSync(path.join(TEACHING_DIR, 'config.json'), 'utf8')) as {
   qkv_lens: { checkpoints: Array<{ step: number }> };
 }).qkv_lens.checkpoints.map((c) => String(c.step));
+
+/** Each sample's tokens on the built-in model, as the panel shows them. */
+const TOKENS = (() => {
+  const tokenizer = loadTokenizer(TEACHING_DIR);
+  return Object.fromEntries(Object.entries(LESSON_SAMPLES).map(([name, text]) => [name, tokenizer.encode(text, false).spans.map((s) => text.slice(s.start, s.end))])) as Record<LessonSample, string[]>;
+})();
 
 /** What the panel must show after a lesson step: its state in src/lesson/lessonSteps.ts. */
 function expected(lesson: string): { expect: Omit<PanelReadout, 'text'>; shows?: string } {
   const { sample, stage, panel } = LESSON_STEPS[lesson];
-  const chars = sample === 'sentence' ? Array.from(LESSON_SAMPLES.sentence) : undefined;
+  const tokens = TOKENS[sample];
   const expect: Omit<PanelReadout, 'text'> = {
     view: panel.view,
-    tokens: sample === 'sentence' ? '26' : '12',
+    tokens: String(tokens.length),
     stage: stage === 'first' ? CHECKPOINTS[0] : CHECKPOINTS[CHECKPOINTS.length - 1],
   };
   // The model view and the training lab keep whatever layer and head the panel had.
@@ -90,7 +99,7 @@ function expected(lesson: string): { expect: Omit<PanelReadout, 'text'>; shows?:
   }
   if (panel.view === 'tokens') expect.focused = panel.token === undefined ? null : String(panel.token);
   // The step view names its query and key.
-  const shows = panel.view === 'steps' && chars && panel.token !== undefined && panel.key !== undefined ? `“${chars[panel.token]}” → “${chars[panel.key]}”` : undefined;
+  const shows = panel.view === 'steps' && panel.token !== undefined && panel.key !== undefined ? `“${tokens[panel.token]}” → “${tokens[panel.key]}”` : undefined;
   return { expect, shows };
 }
 
@@ -118,14 +127,14 @@ describe('Guided lesson (walkthrough) in a real VS Code', function () {
     page = session().page;
   });
 
-  it('opens from the command palette with nine steps', async function () {
+  it('opens from the command palette with ten steps', async function () {
     await runCommand(page, 'View: Close Primary Side Bar');
     await runCommand(page, 'QKV Lens: Learn Q, K and V (Guided Lesson)');
     await page.locator('.gettingStartedContainer').getByText('Learn Q, K and V with QKV Lens').first().waitFor({ timeout: 30_000 });
     const steps = await page.locator('button.getting-started-step').evaluateAll((els) => els.map((e) => e.getAttribute('data-step-id')?.split('#').pop()));
-    assert.deepStrictEqual(steps, ['sentence', 'dot', 'learned', 'three', 'scale', 'mask', 'heads', 'training', 'own']);
+    assert.deepStrictEqual(steps, ['sentence', 'dot', 'learned', 'three', 'scale', 'mask', 'heads', 'induction', 'training', 'own']);
     // The first step's diagram (an SVG in its own webview) is drawn.
-    await webviewFrame(page, async (f) => (await f.locator('svg text', { hasText: 'T = 26' }).count()) > 0, 30_000);
+    await webviewFrame(page, async (f) => (await f.locator('svg text', { hasText: `T = ${TOKENS.sentence.length}` }).count()) > 0, 30_000);
     await screenshot(page, path.join(RESULTS, 'lesson-00-walkthrough.png'));
   });
 
@@ -163,12 +172,12 @@ describe('Guided lesson (walkthrough) in a real VS Code', function () {
     await openStep(page, 'own');
     const link = stepButton(page, 'own').locator('.button-container a', { hasText: 'Open the QKV Lens settings' });
     await link.waitFor({ timeout: 10_000 });
-    await screenshot(page, path.join(RESULTS, 'lesson-13-own.png'));
+    await screenshot(page, path.join(RESULTS, `lesson-${String(CASES.length + 1).padStart(2, '0')}-own.png`));
     await link.click();
     await page.locator('.settings-editor').waitFor({ timeout: 30_000 });
     await page.locator('.setting-item-contents', { hasText: 'Default View' }).first().waitFor({ timeout: 30_000 });
     await page.locator('.setting-item-contents', { hasText: 'Backend' }).first().waitFor({ timeout: 30_000 });
-    await screenshot(page, path.join(RESULTS, 'lesson-14-settings.png'));
+    await screenshot(page, path.join(RESULTS, `lesson-${String(CASES.length + 2).padStart(2, '0')}-settings.png`));
   });
 });
 

@@ -2,7 +2,8 @@ import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
 import { loadTokenizer } from '../../src/engine/loadModel';
-import { LESSON_SAMPLES, LESSON_STEPS, WALKTHROUGH_ID, lessonStep } from '../../src/lesson/lessonSteps';
+import { CODE_AT, LESSON_HEADS, LESSON_SAMPLES, LESSON_STEPS, REPEAT_AT, SENTENCE_AT, WALKTHROUGH_ID, lessonStep } from '../../src/lesson/lessonSteps';
+import { bracketPairs } from '../../scripts/training/attentionFigures';
 import { parseToWebview } from '../../src/shared/protocol';
 
 const root = path.resolve(__dirname, '../..');
@@ -74,22 +75,34 @@ describe('guided lesson', () => {
     const tokens = Object.fromEntries(
       Object.entries(LESSON_SAMPLES).map(([name, text]) => [name, tokenizer.encode(text, false).spans.map((s) => text.slice(s.start, s.end))]),
     ) as Record<keyof typeof LESSON_SAMPLES, string[]>;
-    assert.strictEqual(tokens.sentence.length, 26);
-    assert.deepStrictEqual(tokens.sentence, Array.from(LESSON_SAMPLES.sentence));
+    // Byte-level BPE: common words are one token (程序 among them, so 员 → 程序 is one edge).
+    assert.deepStrictEqual(tokens.sentence, ['我', '来自', '福', '州', ',', '现在', '住', '在', '北', '京', ',', '是一个', '正', '值', '壮', '年', '的', '牛', '马', '程序', '员']);
+    for (const [word, index] of Object.entries(SENTENCE_AT)) assert.strictEqual(tokens.sentence[index], word, `SENTENCE_AT.${word}`);
+    // The bracket step's ) closes len( (its partner), with the ( of print( before it as the other candidate.
+    assert.deepStrictEqual([CODE_AT.printOpen, CODE_AT.lenOpen, CODE_AT.lenClose].map((i) => tokens.code[i]), ['(', '(', ')']);
+    assert.strictEqual(bracketPairs(tokens.code).find((p) => p.close === CODE_AT.lenClose)?.open, CODE_AT.lenOpen);
+    // The induction step's query repeats a token seen once before (and not in between); its target follows that one.
+    const { first, afterFirst, second } = REPEAT_AT;
+    assert.ok(first < second && afterFirst === first + 1 && afterFirst < second, JSON.stringify(REPEAT_AT));
+    assert.strictEqual(tokens.repeat[second], tokens.repeat[first], `${JSON.stringify(tokens.repeat)}: the query repeats token ${first}`);
+    assert.strictEqual(tokens.repeat.slice(0, second).lastIndexOf(tokens.repeat[second]), first, 'the query\'s only earlier occurrence');
+    assert.notStrictEqual(tokens.repeat[afterFirst], tokens.repeat[second - 1], 'the target is not just the previous token\'s twin');
     const expected: Record<string, { token?: string; key?: string }> = {
       sentence: { token: '员' },
-      dot: { token: '员', key: '序' },
-      learned: { token: '员', key: '程' },
+      dot: { token: '员', key: '程序' },
+      learned: { token: '员', key: '马' },
       three: { token: '员' },
       scale: { token: '员' },
-      mask: { token: '来' },
-      'mask-off': { token: '来' },
+      mask: { token: '来自' },
+      'mask-off': { token: '来自' },
       heads: {},
       brackets: { token: ')' },
+      induction: { token: tokens.repeat[first] },
       'train-start': { token: '员' },
       'train-end': { token: '员' },
       'train-lab': {},
     };
+    assert.deepStrictEqual(Object.keys(expected).sort(), Object.keys(LESSON_STEPS).sort());
     for (const [id, step] of Object.entries(LESSON_STEPS)) {
       const list = tokens[step.sample];
       const { token, key, layer = 0, head = 0 } = step.panel;
@@ -99,8 +112,12 @@ describe('guided lesson', () => {
       // What the panel receives passes the protocol's own validation.
       assert.deepStrictEqual(parseToWebview({ type: 'lesson', ...step.panel }), { type: 'lesson', ...step.panel }, id);
     }
-    // The bracket step's ) is the second closing bracket, whose partner is the ( before *.
-    assert.deepStrictEqual(tokens.code.slice(6, 11), ['(', '*', 'x', 'x', ')']);
+    for (const [name, h] of Object.entries(LESSON_HEADS)) assert.ok(h.layer < config.n_layer && h.head < config.n_head, `LESSON_HEADS.${name}`);
+    // The steps open the heads LESSON_HEADS names, so the texts (checked in lessonFacts.test.ts) and the panel agree.
+    const opens = (id: string) => [LESSON_STEPS[id].panel.layer, LESSON_STEPS[id].panel.head];
+    for (const id of ['sentence', 'dot', 'learned', 'three', 'scale', 'train-start', 'train-end']) assert.deepStrictEqual(opens(id), [LESSON_HEADS.yuan.layer, LESSON_HEADS.yuan.head], id);
+    assert.deepStrictEqual(opens('brackets'), [LESSON_HEADS.bracket.layer, LESSON_HEADS.bracket.head]);
+    assert.deepStrictEqual(opens('induction'), [LESSON_HEADS.induction.layer, LESSON_HEADS.induction.head]);
   });
 
   it('runs the training step at the first checkpoint and every other step at the last', () => {
