@@ -8,13 +8,13 @@ import type { Frame, Page } from 'playwright-core';
 import { openFile, poll, runCommand, screenshot, selectText, waitForEditorText, waitForWorkbench, webviewFrame } from '../support/workbench';
 import { EXTENSION_ID, RESULTS, useSession } from './session';
 
-const SENTENCE = '我来自福州,现在住在北京,是一个正值壮年的牛马程序员';
+import { SENTENCE, SENTENCE_TOKENS } from '../support/teachingSentence';
 
 interface PanelState { view?: string; tokens?: string; layer?: string; head?: string }
 
-/** The panel's frame once it shows the sentence's 26 tokens (a new Frame after every re-creation). */
+/** The panel's frame once it shows the sentence's tokens (a new Frame after every re-creation). */
 async function panel(page: Page, timeoutMs = 120_000): Promise<Frame> {
-  return webviewFrame(page, { extensionId: EXTENSION_ID, selector: 'body[data-tokens="26"]' }, timeoutMs);
+  return webviewFrame(page, { extensionId: EXTENSION_ID, selector: `body[data-tokens="${SENTENCE_TOKENS.length}"]` }, timeoutMs);
 }
 
 async function readState(frame: Frame): Promise<PanelState> {
@@ -49,7 +49,7 @@ describe('The attention panel survives hiding and a window reload (real VS Code)
   before(() => {
     page = session().page;
   });
-  const chosen: PanelState = { view: 'matrix', tokens: '26', layer: '1', head: '2' };
+  const chosen: PanelState = { view: 'matrix', tokens: String(SENTENCE_TOKENS.length), layer: '1', head: '2' };
 
   it('a learner picks the matrix view, layer 1 and head 2', async function () {
     await openFile(page, 'sample.txt');

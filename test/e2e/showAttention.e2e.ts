@@ -10,7 +10,7 @@ import { LESSON_STEPS } from '../../src/lesson/lessonSteps';
 import { Theme } from '../support/codeServer';
 import { EXTENSION_ID, RESULTS, VSIX, useSession } from './session';
 
-const SENTENCE = '我来自福州,现在住在北京,是一个正值壮年的牛马程序员';
+import { AT, SENTENCE, SENTENCE_TOKENS, tokenStart } from '../support/teachingSentence';
 
 async function panelFrame(page: Page, tokens: number): Promise<Frame> {
   const frame = await webviewFrame(page, { extensionId: EXTENSION_ID, selector: `[data-token-index="${tokens - 1}"]` }, 120_000);
@@ -44,33 +44,32 @@ for (const theme of ['Default Dark Modern', 'Default Light Modern'] as Theme[]) 
       const clicks = await runFromContextMenu(page, page.locator('.monaco-editor .view-lines').first(), 'Show Attention',
         async () => (await page.locator('.tab', { hasText: /^Attention/ }).count()) > 0);
       if (clicks > 1) console.log(`  [note] the context menu took ${clicks} clicks`);
-      const frame = await panelFrame(page, SENTENCE.length);
-      console.log(`  [timing] context menu → ${SENTENCE.length} tokens painted: ${Date.now() - started} ms`);
+      const frame = await panelFrame(page, SENTENCE_TOKENS.length);
+      console.log(`  [timing] context menu → ${SENTENCE_TOKENS.length} tokens painted: ${Date.now() - started} ms`);
       const texts = await frame.locator('[data-token-index] .token-text').allTextContents();
-      assert.deepStrictEqual(texts, Array.from(SENTENCE));
+      assert.deepStrictEqual(texts, SENTENCE_TOKENS);
       const header = (await frame.locator('header').textContent()) ?? '';
       assert.match(header, /sample\.txt/);
       assert.match(header, /WordPiece|BPE/);
     });
 
-    it('hovering 员 shows how much it attends to 程 and 序, with numbers', async function () {
-      const frame = await panelFrame(page, SENTENCE.length);
-      const yuan = frame.locator('[data-token-index="25"]');
+    it('hovering 员 shows how much it attends to 程序 and the rest, with numbers', async function () {
+      const frame = await panelFrame(page, SENTENCE_TOKENS.length);
+      const yuan = frame.locator(`[data-token-index="${AT.员}"]`);
       await yuan.hover();
       await frame.locator('.details-title', { hasText: '员' }).waitFor({ timeout: 10_000 });
       // The weights are drawn on a canvas; the same numbers are in each token's screen-reader label.
       const labels = await poll(async () => {
         const all = await frame.locator('[data-token-index]').evaluateAll((els) => els.map((e) => e.getAttribute('aria-label') ?? ''));
-        return /^程: weight /.test(all[23]) ? all : undefined;
+        return /^程序: weight /.test(all[AT.程序]) ? all : undefined;
       }, 'the tokens\' labels to carry 员\'s weights', 10_000);
       const weights = labels.map((l) => Number(/weight (\d\.\d+)$/.exec(l)?.[1] ?? NaN));
-      assert.match(labels[23], /^程: weight \d\.\d{3}$/);
-      assert.match(labels[24], /^序: weight \d\.\d{3}$/);
-      const sum = weights.slice(0, 25).reduce((a, w) => a + w, 0);
+      assert.match(labels[AT.程序], /^程序: weight \d\.\d{3}$/);
+      const sum = weights.slice(0, AT.员).reduce((a, w) => a + w, 0);
       // Every key before 员 has a weight (none masked); 员's own weight is the rest of the row.
       assert.ok(sum > 0 && sum <= 1.0005, `weights of 员's row on earlier tokens: ${sum}`);
       if (!process.env.QKV_E2E_MODEL) {
-        // The head the guided lesson uses for 员 (on the built-in model it looks at the character before it):
+        // The head the guided lesson uses for 员 (on the built-in model it looks back at 程序):
         // picked as a person does, for the README's picture.
         const head = String(LESSON_STEPS.sentence.panel.head ?? 0);
         await frame.locator('#head').click();
@@ -86,9 +85,9 @@ for (const theme of ['Default Dark Modern', 'Default Light Modern'] as Theme[]) 
       // As a person would: the pointer leaves the panel for the editor.
       await page.mouse.move(500, 400);
       await focusEditor(page);
-      await goTo(page, 1, 24); // the cursor before 程 (column 24)
-      const frame = await panelFrame(page, SENTENCE.length);
-      await frame.locator('[data-token-index="23"].focused').waitFor({ timeout: 20_000 });
+      await goTo(page, 1, tokenStart(AT.程序) + 1); // the cursor before 程 (1-based column)
+      const frame = await panelFrame(page, SENTENCE_TOKENS.length);
+      await frame.locator(`[data-token-index="${AT.程序}"].focused`).waitFor({ timeout: 20_000 });
       // The editor paints the other tokens with the focused token's attention.
       await poll(async () => ((await page.locator('.monaco-editor .view-overlays div[class*="ced-"], .monaco-editor .view-lines span[class*="ced-"]').count()) > 0 ? true : undefined), 'attention decorations in the editor', 20_000);
       await screenshot(page, path.join(RESULTS, `editor-decorations-${tag}.png`));
@@ -140,8 +139,8 @@ for (const theme of ['Default Dark Modern', 'Default Light Modern'] as Theme[]) 
       await focusEditor(page);
       await selectText(page, '程序员');
       await runCommand(page, 'QKV Lens: Show Attention');
-      const frame = await panelFrame(page, 3);
-      assert.deepStrictEqual(await frame.locator('[data-token-index] .token-text').allTextContents(), ['程', '序', '员']);
+      const frame = await panelFrame(page, 2);
+      assert.deepStrictEqual(await frame.locator('[data-token-index] .token-text').allTextContents(), ['程序', '员']);
       assert.strictEqual(await page.locator('.tab', { hasText: /^Attention/ }).count(), 1, 'one panel, reused');
     });
 
@@ -149,7 +148,7 @@ for (const theme of ['Default Dark Modern', 'Default Light Modern'] as Theme[]) 
       await focusEditor(page);
       await goTo(page, 1, 1);
       await page.keyboard.type('X');
-      const frame = await panelFrame(page, 3);
+      const frame = await panelFrame(page, 2);
       await frame.locator('body.stale').waitFor({ state: 'attached', timeout: 20_000 });
       await page.keyboard.press('Control+Z');
     });

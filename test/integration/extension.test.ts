@@ -6,9 +6,9 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import type { QkvLensApi } from '../../src/extension';
+import { AT, SENTENCE, SENTENCE_TOKENS, tokenStart } from '../support/teachingSentence';
 
 const EXTENSION_ID = 'qkv-lens.qkv-lens';
-const SENTENCE = '我来自福州,现在住在北京,是一个正值壮年的牛马程序员';
 /** Text before the sentence, so that offsets inside the document differ from offsets in the selection. */
 const PREFIX = '# 例句\n';
 
@@ -47,7 +47,7 @@ describe('QKV Lens in a VS Code extension host', function () {
     }
   });
 
-  it('Show Attention on the selected sentence: 26 tokens with their document ranges', async function () {
+  it('Show Attention on the selected sentence: its tokens with their document ranges', async function () {
     document = await vscode.workspace.openTextDocument({ content: `${PREFIX}${SENTENCE}\n`, language: 'plaintext' });
     const editor = await vscode.window.showTextDocument(document);
     const start = document.positionAt(PREFIX.length);
@@ -56,9 +56,10 @@ describe('QKV Lens in a VS Code extension host', function () {
     const analysis = await waitFor('the panel\'s analysis', () => api.controller.currentPanel?.analysis);
     const { tokens, model } = analysis.trace;
     assert.strictEqual(model.name, 'QKV Lens teaching model');
-    assert.strictEqual(tokens.length, 26);
-    Array.from(SENTENCE).forEach((ch, i) => {
-      assert.deepStrictEqual({ text: tokens[i].text, start: tokens[i].start, end: tokens[i].end }, { text: ch, start: i, end: i + 1 }, `token ${i}`);
+    assert.strictEqual(tokens.length, SENTENCE_TOKENS.length);
+    SENTENCE_TOKENS.forEach((ch, i) => {
+      const start = tokenStart(i);
+      assert.deepStrictEqual({ text: tokens[i].text, start: tokens[i].start, end: tokens[i].end }, { text: ch, start, end: start + ch.length }, `token ${i}`);
       const range = api.controller.tokenRange(i);
       assert.ok(range && range.uri.toString() === document.uri.toString());
       assert.strictEqual(document.getText(new vscode.Range(document.positionAt(range.start), document.positionAt(range.end))), ch);
@@ -84,7 +85,7 @@ describe('QKV Lens in a VS Code extension host', function () {
   });
 
   it('an editor hover on 员 lists the tokens it attends to most, with weights', async function () {
-    const position = document.positionAt(PREFIX.length + 25);
+    const position = document.positionAt(PREFIX.length + tokenStart(AT.员));
     const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', document.uri, position);
     const text = hovers.flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : c.value))).join('\n');
     assert.match(text, /QKV Lens/);
