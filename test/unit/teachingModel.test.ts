@@ -1,10 +1,12 @@
 /**
- * The built-in teaching model (media/models/teaching) against the claims of its model card:
- * it beats the unigram baseline on held-out text, one of its heads ties 员 to 程/序 in the held-out
- * sentence (and the random-init checkpoint has no such head), it has a previous-token head, and a head
- * attends from `)` to its matching `(` more than chance. Every figure is printed, pass or fail.
+ * Issue 15's targets for the second-generation built-in model, on held-out text only (data/corpus/heldout: packages
+ * never trained on) and on sequences generated afresh for each run. Every figure is printed, pass or fail.
  *
- *   npm run test:teaching      (all of it, including the previous-token head the shipped model lacks)
+ * Not part of `npm test`: the v2 model is not shipped yet (data/models/teaching-v2-wip holds the run so far, which
+ * misses the head targets; see its README). Run it on a folder written by `npm run train-model`:
+ *
+ *   QKV_TEACHING_DIR=DIR npm run test:teaching:v2
+ *   QKV_SEED=N                                  (repeat a run's generated sequences)
  */
 import * as assert from 'assert';
 import * as fs from 'fs';
@@ -13,27 +15,21 @@ import * as tf from '@tensorflow/tfjs-core';
 import { defaultWasmDir, initWasmBackend } from '../../src/engine/backend';
 import { LoadedModel, loadModelFromDir } from '../../src/engine/loadModel';
 import { runTrace } from '../../src/engine/runTrace';
-import { AttentionTrace, headOffset } from '../../src/engine/trace';
-import { SafetensorsFile, floatToHalfBits, writeSafetensorsF16 } from '../../src/engine/safetensors';
-import { HELD_OUT_SENTENCE, loadCorpus } from '../../scripts/training/corpus';
-import { EOS, PAD, encodeIds, loadTokenizer } from '../../scripts/training/tokenizer';
-import { evalWindows, evaluateLoss, packStream, unigramLoss } from '../../scripts/training/data';
+import { HELD_OUT_SENTENCE } from '../../scripts/training/corpus';
 import { dimsFromConfig, folderBytes, loadWeights } from '../../scripts/training/checkpoint';
 import { toTensors } from '../../scripts/training/model';
-import { bracketPairs } from '../../scripts/training/attentionFigures';
+import { bitsPerByte, documentStream, gzipBitsPerByte, loadHeldoutSample, streamNll } from '../../scripts/training/heldoutText';
+import { bracketTopTargetScores, describeTable, inductionScores, pairRatios, previousTokenScores } from '../../scripts/training/headFigures';
 
 const ROOT = path.resolve(__dirname, '..', '..');
-const DIR = path.resolve(process.env.QKV_TEACHING_DIR ?? path.join(ROOT, 'media', 'models', 'teaching'));
-/** "More than uniform" must be clearly more: at random init every head is within a hair of uniform. */
-const CLEAR_MARGIN = 2;
+const DIR = path.resolve(process.env.QKV_TEACHING_DIR ?? path.join(ROOT, 'data', 'models', 'teaching-v2'));
+const SEED = Number(process.env.QKV_SEED ?? Date.now() % 1_000_000);
 
 type Json = Record<string, unknown>;
 interface Checkpoint {
   step: number;
   label: string;
   file: string;
-  loss: number;
-  heldout_loss: number;
 }
 
 function readJson(file: string): Json {
@@ -41,24 +37,11 @@ function readJson(file: string): Json {
 }
 
 function checkpoints(): Checkpoint[] {
-  const extras = readJson('config.json').qkv_lens as { checkpoints: Checkpoint[] };
-  return extras.checkpoints;
+  return (readJson('config.json').qkv_lens as { checkpoints: Checkpoint[] }).checkpoints;
 }
 
-/** weights[layer][head][i][j] of a trace. */
-function weight(trace: AttentionTrace, l: number, h: number, i: number, j: number): number {
-  const t = trace.tokens.length;
-  return trace.weights[headOffset(trace, l, h, t, t) + i * t + j];
-}
-
-function heads(trace: AttentionTrace): Array<[number, number]> {
-  const out: Array<[number, number]> = [];
-  for (let l = 0; l < trace.model.layers; l++) for (let h = 0; h < trace.model.heads; h++) out.push([l, h]);
-  return out;
-}
-
-describe('teaching model (media/models/teaching)', function () {
-  this.timeout(120_000);
+describe('teaching model v2 (issue 15 targets)', function () {
+  this.timeout(300_000);
   const loaded = new Map<string, LoadedModel>();
   const model = (file: string): LoadedModel => {
     let m = loaded.get(file);
@@ -68,171 +51,149 @@ describe('teaching model (media/models/teaching)', function () {
     }
     return m;
   };
-  const finalFile = () => checkpoints()[checkpoints().length - 1].file;
-  const heldoutDocs = () => loadCorpus(ROOT).heldout;
+  const finalFile = () => 'model.safetensors';
+  const held = () => loadHeldoutSample(ROOT);
 
   before(async () => {
     await initWasmBackend(defaultWasmDir(__dirname));
+    console.log(`      model folder ${DIR}; generated sequences use seed ${SEED} (QKV_SEED=${SEED} repeats them)`);
   });
   after(() => {
     for (const m of loaded.values()) m.model.dispose();
   });
 
-  it('is a Hugging Face GPT-2 folder with four checkpoints (step 0 first), under 8 MB', () => {
+  it('is a Hugging Face GPT-2 folder: ≥ 4 layers, 512 positions, ≥ 6 checkpoints from step 0, byte-level BPE of 8k–16k tokens, ≤ 40 MB', () => {
     const config = readJson('config.json');
     assert.strictEqual(config.model_type, 'gpt2');
     assert.deepStrictEqual(config.architectures, ['GPT2LMHeadModel']);
+    assert.ok((config.n_layer as number) >= 4, `${config.n_layer} layers`);
+    assert.ok((config.n_positions as number) >= 512, `${config.n_positions} positions`);
+    const vocab = config.vocab_size as number;
+    assert.ok(vocab >= 8000 && vocab <= 16384, `vocabulary ${vocab}`);
+    const tokenizer = readJson('tokenizer.json') as { model: { type: string }; pre_tokenizer: unknown };
+    assert.strictEqual(tokenizer.model.type, 'BPE');
+    assert.ok(JSON.stringify(tokenizer.pre_tokenizer).includes('"ByteLevel"'), 'byte-level pre-tokenizer');
     const cps = checkpoints();
-    assert.strictEqual(cps.length, 4);
+    assert.ok(cps.length >= 6, `${cps.length} checkpoints`);
     assert.strictEqual(cps[0].step, 0);
     assert.ok(cps.every((c, i) => i === 0 || c.step > cps[i - 1].step), 'checkpoint steps increase');
     for (const c of cps) assert.ok(fs.existsSync(path.join(DIR, c.file)), `${c.file} exists`);
-    const bytes = fs.readFileSync(path.join(DIR, 'model.safetensors'));
-    const names = new SafetensorsFile(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength)).names();
-    for (const n of ['transformer.wte.weight', 'transformer.wpe.weight', 'transformer.h.0.attn.c_attn.weight', 'transformer.h.0.mlp.c_proj.bias', 'transformer.ln_f.weight']) {
-      assert.ok(names.includes(n), `model.safetensors has ${n}`);
-    }
     const size = folderBytes(DIR);
-    console.log(`      folder: ${(size / 1e6).toFixed(2)} MB; checkpoints: ${cps.map((c) => `${c.step} (${c.label}) loss ${c.loss.toFixed(3)} held-out ${c.heldout_loss.toFixed(3)}`).join('; ')}`);
-    assert.ok(size < 8e6, `folder is ${size} bytes`);
+    console.log(`      ${config.n_layer} layers × ${config.n_head} heads, d ${config.n_embd}, ${config.n_positions} positions, vocabulary ${vocab}; folder ${(size / 1e6).toFixed(2)} MB; checkpoints at steps ${cps.map((c) => c.step).join(', ')}`);
+    assert.ok(size <= 40e6, `folder is ${size} bytes`);
   });
 
-  it('writes F16 that reads back as the nearest half', () => {
-    const data = Float32Array.from([0, -0, 1, -2.5, 0.1, 65504, 1e-7, 3.14159]);
-    const st = new SafetensorsFile(writeSafetensorsF16({ x: { shape: [2, 4], data } }));
-    const back = st.float32('x');
-    data.forEach((v, i) => assert.ok(Math.abs(back[i] - v) <= Math.abs(v) * 2 ** -11 + 2 ** -24, `${v} → ${back[i]}`));
-    assert.strictEqual(floatToHalfBits(1), 0x3c00);
-    assert.strictEqual(floatToHalfBits(1e6), 0x7c00);
+  it('tokenizes every held-out text without loss, 员 apart from 程序, and measures characters per token', () => {
+    const m = model(finalFile());
+    const byLang = new Map<string, { chars: number; tokens: number }>();
+    for (const d of held()) {
+      const { ids, spans } = m.tokenizer.encode(d.text);
+      assert.ok(spans.every((s) => !s.approximate), `${d.path}: approximate ranges`);
+      // Tokens that share a character (bytes of one character split over two tokens) share its range: count it once.
+      const ranges = spans.filter((s, i) => i === 0 || s.start !== spans[i - 1].start || s.end !== spans[i - 1].end);
+      assert.strictEqual(ranges.map((s) => d.text.slice(s.start, s.end)).join(''), d.text, `${d.path}: the token ranges rebuild the text`);
+      const s = byLang.get(d.lang) ?? { chars: 0, tokens: 0 };
+      s.chars += [...d.text].length;
+      s.tokens += ids.length;
+      byLang.set(d.lang, s);
+    }
+    console.log('      characters per token on held-out text: ' + [...byLang].map(([l, s]) => `${l} ${(s.chars / s.tokens).toFixed(2)}`).join(', '));
+    const texts = runTrace(m, HELD_OUT_SENTENCE).tokens.map((t) => t.text);
+    console.log(`      ${HELD_OUT_SENTENCE} → ${texts.join(' · ')}`);
+    assert.deepStrictEqual(texts.slice(-2), ['程序', '员']);
   });
 
-  it('tokenizes the held-out sentence one character per token, all in the vocabulary', () => {
-    const trace = runTrace(model(finalFile()), HELD_OUT_SENTENCE);
-    assert.deepStrictEqual(trace.tokens.map((t) => t.text), [...HELD_OUT_SENTENCE]);
-    const tok = loadTokenizer(readJson('tokenizer.json'), readJson('tokenizer_config.json'));
-    assert.ok(!encodeIds(tok, HELD_OUT_SENTENCE).includes(tok.token_to_id('[UNK]') ?? -1));
-  });
-
-  it('never trains on the held-out sentence', () => {
-    // loadCorpus throws if any document contains it; the held-out split must not either.
-    const corpus = loadCorpus(ROOT);
-    const squash = (s: string) => s.replace(/\s+/g, '');
-    assert.ok(![...corpus.train, ...corpus.heldout].some((d) => squash(d.text).includes(HELD_OUT_SENTENCE)));
-  });
-
-  it('held-out loss of the final checkpoint is clearly below the unigram baseline', () => {
+  it('held-out bits per byte per language: below the previous built-in model and below gzip -9 on the same bytes', () => {
     const config = readJson('config.json');
     const dims = dimsFromConfig(config);
-    const tok = loadTokenizer(readJson('tokenizer.json'), readJson('tokenizer_config.json'));
-    const eos = tok.token_to_id(EOS) ?? -1;
-    const pad = tok.token_to_id(PAD) ?? -1;
-    const corpus = loadCorpus(ROOT);
-    const context = dims.positions;
-    const train = packStream(corpus.train.map((d) => encodeIds(tok, d.text)), eos, context);
-    const held = evalWindows(packStream(corpus.heldout.map((d) => encodeIds(tok, d.text)), eos, context), context, pad);
-    const baseline = unigramLoss(train, dims.vocab, held);
+    const m = model(finalFile());
+    const eos = m.tokenizer.idOf('<|endoftext|>');
+    assert.ok(eos !== undefined, 'the tokenizer has <|endoftext|>');
+    const previous = (JSON.parse(fs.readFileSync(path.join(ROOT, 'data', 'corpus', 'heldout', 'previous-model.json'), 'utf8')) as { bitsPerByte: Record<string, number> }).bitsPerByte;
     const weights = toTensors(dims, loadWeights(path.join(DIR, finalFile()), dims));
-    const random = toTensors(dims, loadWeights(path.join(DIR, checkpoints()[0].file), dims));
+    const failures: string[] = [];
     try {
-      const loss = evaluateLoss(weights, dims, held);
-      const loss0 = evaluateLoss(random, dims, held);
-      console.log(`      held-out loss: final ${loss.toFixed(4)} nats/token, random init ${loss0.toFixed(4)}, unigram baseline ${baseline.toFixed(4)} (${held.reduce((a, b) => a + b.targets.filter((x) => x >= 0).length, 0)} tokens)`);
-      assert.ok(loss < 0.75 * baseline, `final held-out loss ${loss} is not clearly below the unigram baseline ${baseline}`);
-      assert.ok(loss0 > baseline, 'the random init is worse than the unigram baseline');
+      for (const lang of [...new Set(held().map((d) => d.lang))]) {
+        const texts = held().filter((d) => d.lang === lang).map((d) => d.text);
+        const bpb = bitsPerByte(weights, dims, texts.map((t) => m.tokenizer.encode(t).ids), texts, eos, dims.positions);
+        const gz = gzipBitsPerByte(texts);
+        console.log(`      ${lang}: ${bpb.toFixed(3)} bits/byte; previous model ${previous[lang].toFixed(3)}; gzip -9 ${gz.toFixed(3)} (${texts.length} documents)`);
+        if (!(bpb < previous[lang] && bpb < gz)) failures.push(lang);
+      }
     } finally {
-      tf.dispose([...weights.values(), ...random.values()]);
+      tf.dispose([...weights.values()]);
     }
+    assert.deepStrictEqual(failures, [], 'languages not below both bars');
   });
 
-  it('a final-checkpoint head attends from 员 to 程 or 序 more than uniform; no random-init head does', () => {
-    const report = (file: string) => {
-      const trace = runTrace(model(file), HELD_OUT_SENTENCE);
-      const texts = trace.tokens.map((t) => t.text);
-      const i = texts.lastIndexOf('员');
-      const cheng = texts.lastIndexOf('程');
-      const xu = texts.lastIndexOf('序');
-      assert.ok(i > 0 && cheng >= 0 && xu >= 0, 'the sentence has 程, 序 and 员');
-      const uniform = 1 / (i + 1);
-      const rows = heads(trace).map(([l, h]) => ({ l, h, cheng: weight(trace, l, h, i, cheng), xu: weight(trace, l, h, i, xu) }));
-      console.log(`      ${file}: 员 (position ${i}) → 程 / 序, uniform ${uniform.toFixed(4)}: ` + rows.map((r) => `L${r.l}H${r.h} ${r.cheng.toFixed(3)}/${r.xu.toFixed(3)}`).join(', '));
-      return rows.filter((r) => Math.max(r.cheng, r.xu) > CLEAR_MARGIN * uniform);
-    };
-    const cps = checkpoints();
-    const finalHits = report(cps[cps.length - 1].file);
-    const randomHits = report(cps[0].file);
-    assert.ok(finalHits.length > 0, `no final head puts more than ${CLEAR_MARGIN}× uniform attention from 员 on 程 or 序`);
-    assert.strictEqual(randomHits.length, 0, `random-init heads ${randomHits.map((r) => `L${r.l}H${r.h}`).join(', ')} already do`);
+  it('has an induction head: on random common words repeated twice, the best head puts ≥ 0.4 on the token after the earlier occurrence', () => {
+    const t = inductionScores(model(finalFile()), SEED);
+    console.log(`      weight on the token after the earlier occurrence (${t.count} queries): ${describeTable(t)}`);
+    console.log(`      induction head: layer ${t.best.layer} head ${t.best.head} (${t.best.value.toFixed(3)})`);
+    assert.ok(t.best.value >= 0.4, `best induction head: ${t.best.value}`);
   });
 
-  it('has a previous-token head', () => {
-    const texts = [HELD_OUT_SENTENCE, ...heldoutDocs().slice(0, 60).map((d) => d.text)];
+  it('has a previous-token head (mean weight on the previous token ≥ 0.5 on held-out text)', () => {
+    const t = previousTokenScores(model(finalFile()), held().map((d) => d.text));
+    console.log(`      mean weight on the previous token (${t.count} queries): ${describeTable(t)}`);
+    console.log(`      previous-token head: layer ${t.best.layer} head ${t.best.head} (${t.best.value.toFixed(3)})`);
+    assert.ok(t.best.value >= 0.5, `best previous-token head: ${t.best.value}`);
+  });
+
+  it('a head picks the matching ( as its top target for ≥ 60% of ) in held-out code', () => {
+    const t = bracketTopTargetScores(model(finalFile()), held().filter((x) => x.lang.startsWith('code')).map((d) => d.text));
+    assert.ok(t.count >= 100, `only ${t.count} bracket pairs in the held-out code`);
+    console.log(`      share of ) whose top target is the matching ( (${t.count} pairs): ${describeTable(t, 2)}`);
+    console.log(`      bracket head: layer ${t.best.layer} head ${t.best.head} (${(100 * t.best.value).toFixed(1)}%)`);
+    assert.ok(t.best.value >= 0.6, `best bracket head: ${t.best.value}`);
+  });
+
+  it('员 gives 程序 ≥ 5× uniform in some final head, and ≤ 1.5× in every head at random init', () => {
+    const final = pairRatios(model(finalFile()), HELD_OUT_SENTENCE, '员', '程序');
+    const random = pairRatios(model(checkpoints()[0].file), HELD_OUT_SENTENCE, '员', '程序');
+    console.log(`      员 → 程序 as a multiple of uniform (${final.uniform.toFixed(4)}), final: ${describeTable(final, 2)}`);
+    console.log(`      random init: ${describeTable(random, 2)}`);
+    assert.ok(final.best.value >= 5, `best final head gives ${final.best.value.toFixed(2)}× uniform`);
+    assert.ok(random.best.value <= 1.5, `a random-init head already gives ${random.best.value.toFixed(2)}× uniform`);
+  });
+
+  it('long context: held-out loss at positions 384–511 is no higher than at positions 0–127', () => {
+    const config = readJson('config.json');
+    const dims = dimsFromConfig(config);
     const m = model(finalFile());
-    let best = { l: -1, h: -1, mean: 0 };
-    const sums = new Map<string, { sum: number; n: number }>();
-    let uniformSum = 0;
-    let uniformN = 0;
-    for (const text of texts) {
-      const trace = runTrace(m, text);
-      const t = trace.tokens.length;
-      for (let i = 1; i < t; i++) {
-        uniformSum += 1 / (i + 1);
-        uniformN++;
-      }
-      for (const [l, h] of heads(trace)) {
-        const key = `${l}.${h}`;
-        const s = sums.get(key) ?? { sum: 0, n: 0 };
-        for (let i = 1; i < t; i++) s.sum += weight(trace, l, h, i, i - 1);
-        s.n += t - 1;
-        sums.set(key, s);
-      }
-    }
-    const table = [...sums].map(([key, s]) => {
-      const [l, h] = key.split('.').map(Number);
-      return { l, h, mean: s.sum / s.n };
-    });
-    for (const r of table) if (r.mean > best.mean) best = r;
-    console.log(`      mean weight on the previous token over ${texts.length} texts (uniform ${(uniformSum / uniformN).toFixed(3)}): ` + table.map((r) => `L${r.l}H${r.h} ${r.mean.toFixed(3)}`).join(', '));
-    console.log(`      previous-token head: layer ${best.l} head ${best.h} (mean ${best.mean.toFixed(3)})`);
-    assert.ok(best.mean > 0.5, `best previous-token head L${best.l}H${best.h} has mean weight ${best.mean}`);
-  });
-
-  it('a head attends from ) to its matching ( more than chance', () => {
-    const code = heldoutDocs().filter((d) => d.lang === 'code').map((d) => d.text);
-    const extra = [
-      'const y = max(a, min(b, (c + d) * 2), sum(xs.map((x) => x * x)));',
-      '(define (fact n) (if (= n 0) 1 (* n (fact (- n 1)))))',
-      'print(len([f(x) for x in range(10) if (x % 2 == 0)]))',
-    ];
-    const m = model(finalFile());
-    const perHead = new Map<string, { match: number; other: number; otherN: number }>();
-    let chance = 0;
-    let pairs = 0;
-    for (const text of [...code, ...extra]) {
-      const trace = runTrace(m, text);
-      const toks = trace.tokens.map((t) => t.text);
-      for (const { close: i, open: j } of bracketPairs(toks)) {
-        const others = toks.slice(0, i).map((tk, k) => (tk === '(' && k !== j ? k : -1)).filter((k) => k >= 0);
-        chance += 1 / (i + 1);
-        pairs++;
-        for (const [l, h] of heads(trace)) {
-          const key = `${l}.${h}`;
-          const s = perHead.get(key) ?? { match: 0, other: 0, otherN: 0 };
-          s.match += weight(trace, l, h, i, j);
-          for (const k of others) s.other += weight(trace, l, h, i, k);
-          s.otherN += others.length;
-          perHead.set(key, s);
+    const eos = m.tokenizer.idOf('<|endoftext|>') ?? -1;
+    const t = 512;
+    const stream = documentStream(held().map((d) => m.tokenizer.encode(d.text).ids), eos);
+    const full = stream.subarray(0, Math.floor((stream.length - 1) / t) * t + 1);
+    const weights = toTensors(dims, loadWeights(path.join(DIR, finalFile()), dims));
+    try {
+      const { nll, position } = streamNll(weights, dims, full, t);
+      const mean = (lo: number, hi: number) => {
+        let s = 0;
+        let n = 0;
+        for (let i = 0; i < nll.length; i++) {
+          if (position[i] >= lo && position[i] < hi) {
+            s += nll[i];
+            n++;
+          }
         }
-      }
+        return s / n;
+      };
+      const early = mean(0, 128);
+      const late = mean(384, 512);
+      console.log(`      ${(full.length - 1) / t} windows of ${t}: loss ${early.toFixed(3)} nats/token at positions 0–127, ${mean(128, 256).toFixed(3)} at 128–255, ${mean(256, 384).toFixed(3)} at 256–383, ${late.toFixed(3)} at 384–511`);
+      assert.ok(late <= early, `loss at 384–511 (${late}) is above 0–127 (${early})`);
+    } finally {
+      tf.dispose([...weights.values()]);
     }
-    assert.ok(pairs > 50, `only ${pairs} bracket pairs in the held-out code`);
-    const table = [...perHead].map(([key, s]) => {
-      const [l, h] = key.split('.').map(Number);
-      return { l, h, match: s.match / pairs, other: s.otherN ? s.other / s.otherN : 0 };
-    });
-    const best = table.reduce((a, b) => (b.match > a.match ? b : a));
-    const chanceMean = chance / pairs;
-    console.log(`      ) → matching ( over ${pairs} pairs; chance (uniform) ${chanceMean.toFixed(4)}: ` + table.map((r) => `L${r.l}H${r.h} ${r.match.toFixed(3)} (other '(' ${r.other.toFixed(3)})`).join(', '));
-    console.log(`      best: layer ${best.l} head ${best.h}: ${best.match.toFixed(4)} on the matching ( vs ${chanceMean.toFixed(4)} chance (${(best.match / chanceMean).toFixed(1)}×), ${best.other.toFixed(4)} on each other (`);
-    assert.ok(best.match > chanceMean, `no head attends from ) to its matching ( more than chance`);
+  });
+
+  it('never saw the held-out sentence: it is in none of the project corpus files and none of the held-out sample', () => {
+    const squash = (s: string) => s.replace(/\s+/g, '');
+    const dir = path.join(ROOT, 'data', 'corpus');
+    for (const f of fs.readdirSync(dir).filter((x) => x.endsWith('.txt'))) {
+      assert.ok(!squash(fs.readFileSync(path.join(dir, f), 'utf8')).includes(HELD_OUT_SENTENCE), f);
+    }
+    assert.ok(!held().some((d) => squash(d.text).includes(HELD_OUT_SENTENCE)));
   });
 });
