@@ -35,7 +35,7 @@ for (const theme of ['Default Dark Modern', 'Default Light Modern'] as Theme[]) 
       page = session().page;
     });
 
-    it('runs from the editor context menu and shows one token per Chinese character', async function () {
+    it('runs from the editor context menu and shows the sentence\'s tokens (程序 one token, 员 the next)', async function () {
       await openFile(page, 'sample.txt');
       await waitForEditorText(page, SENTENCE);
       await selectText(page, SENTENCE);
@@ -94,7 +94,7 @@ for (const theme of ['Default Dark Modern', 'Default Light Modern'] as Theme[]) 
     });
 
     it('picking another layer or head in the panel repaints the editor, and its hover names them', async function () {
-      const frame = await panelFrame(page, SENTENCE.length);
+      const frame = await panelFrame(page, SENTENCE_TOKENS.length);
       const pickerValue = (id: string) => frame.locator(`#${id}`).evaluate((e) => (e as HTMLElement & { value: string }).value);
       const pick = async (id: string, value: string) => {
         await frame.locator(`#${id}`).click();
@@ -161,7 +161,8 @@ for (const theme of ['Default Dark Modern', 'Default Light Modern'] as Theme[]) 
       const frame = await webviewFrame(page, { extensionId: EXTENSION_ID, selector: '[data-token-index]' }, 60_000);
       await poll(async () => {
         const texts = await frame.locator('[data-token-index] .token-text').allTextContents();
-        return texts.includes('return') && texts.includes(')') ? texts : undefined;
+        // Byte-level BPE keeps the space before a word in its token (" return"), shown as the panel draws it.
+        return texts.some((t) => t.includes('return')) && texts.includes(')') ? texts : undefined;
       }, 'tokens of the current line', 60_000);
       await selectAll(page);
     });

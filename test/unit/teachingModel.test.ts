@@ -1,11 +1,9 @@
 /**
- * Issue 15's targets for the second-generation built-in model, on held-out text only (data/corpus/heldout: packages
- * never trained on) and on sequences generated afresh for each run. Every figure is printed, pass or fail.
+ * The built-in teaching model (media/models/teaching) against issue 15's targets, on held-out text only
+ * (data/corpus/heldout: packages never trained on) and on sequences generated afresh for each run. Every figure is
+ * printed, pass or fail. Part of `npm test`; on another folder (a run written by `npm run train-model`):
  *
- * Not part of `npm test`: the v2 model is not shipped yet (data/models/teaching-v2-wip holds the run so far, which
- * misses the head targets; see its README). Run it on a folder written by `npm run train-model`:
- *
- *   QKV_TEACHING_DIR=DIR npm run test:teaching:v2
+ *   QKV_TEACHING_DIR=DIR npm run test:teaching
  *   QKV_SEED=N                                  (repeat a run's generated sequences)
  */
 import * as assert from 'assert';
@@ -22,7 +20,7 @@ import { bitsPerByte, documentStream, gzipBitsPerByte, loadHeldoutSample, stream
 import { bracketTopTargetScores, describeTable, inductionScores, pairRatios, previousTokenScores } from '../../scripts/training/headFigures';
 
 const ROOT = path.resolve(__dirname, '..', '..');
-const DIR = path.resolve(process.env.QKV_TEACHING_DIR ?? path.join(ROOT, 'data', 'models', 'teaching-v2'));
+const DIR = path.resolve(process.env.QKV_TEACHING_DIR ?? path.join(ROOT, 'media', 'models', 'teaching'));
 const SEED = Number(process.env.QKV_SEED ?? Date.now() % 1_000_000);
 
 type Json = Record<string, unknown>;
@@ -40,7 +38,7 @@ function checkpoints(): Checkpoint[] {
   return (readJson('config.json').qkv_lens as { checkpoints: Checkpoint[] }).checkpoints;
 }
 
-describe('teaching model v2 (issue 15 targets)', function () {
+describe('built-in teaching model (media/models/teaching): issue 15 targets', function () {
   this.timeout(300_000);
   const loaded = new Map<string, LoadedModel>();
   const model = (file: string): LoadedModel => {

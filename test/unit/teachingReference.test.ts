@@ -1,5 +1,5 @@
 /**
- * The second-generation teaching model (data/models/teaching-v2-wip: 4 layers, 512 positions, byte-level BPE) through
+ * The built-in teaching model (media/models/teaching: 4 layers, 512 positions, byte-level BPE) through
  * the extension's engine (tfjs, wasm) against Hugging Face `transformers` (eager attention, float32) and `tokenizers`
  * on the same weights: token ids, and the attention weights of every layer and head on selected rows (a full
  * 512-token context among them), to 1e-5. The fixture comes from scripts/training/builtin/reference_attention.py.
@@ -23,14 +23,14 @@ interface Case {
   weights_f32_base64: string;
 }
 
-describe('teaching model v2: engine vs transformers (test/fixtures/teaching-reference.json)', function () {
+describe('built-in teaching model: engine vs transformers (test/fixtures/teaching-reference.json)', function () {
   this.timeout(120_000);
   let m: LoadedModel;
   const ref = JSON.parse(fs.readFileSync(path.join(ROOT, 'test', 'fixtures', 'teaching-reference.json'), 'utf8')) as { cases: Case[] };
 
   before(async () => {
     await initWasmBackend(defaultWasmDir(__dirname));
-    m = loadModelFromDir(path.join(ROOT, 'data', 'models', 'teaching-v2-wip'), { name: 'teaching v2' });
+    m = loadModelFromDir(path.join(ROOT, 'media', 'models', 'teaching'), { name: 'teaching' });
   });
   after(() => m.model.dispose());
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Writes test/fixtures/teaching-reference.json: what Hugging Face `transformers` (GPT2LMHeadModel, eager attention,
-float32) and `tokenizers` compute on the second-generation teaching model (data/models/teaching-v2-wip), for test/unit/teachingReference.test.ts to compare
+float32) and `tokenizers` compute on the built-in teaching model (media/models/teaching), for test/unit/teachingReference.test.ts to compare
 with the extension's engine (to 1e-5). Regenerate whenever that model changes.
 
     .venv/bin/python scripts/training/builtin/reference_attention.py
@@ -21,7 +21,7 @@ from tokenizers import Tokenizer
 from transformers import GPT2LMHeadModel
 
 ROOT = Path(__file__).resolve().parents[3]
-DIR = ROOT / 'data' / 'models' / 'teaching-v2-wip'
+DIR = ROOT / 'media' / 'models' / 'teaching'
 
 
 def main() -> None:
