@@ -43,7 +43,9 @@ def parse() -> argparse.Namespace:
     p.add_argument('--checkpoints', default='0,10,32,100,320,1000')
     p.add_argument('--seed', type=int, default=1234)
     p.add_argument('--threads', type=int, default=1)
-    p.add_argument('--batch', type=int, default=8)
+    p.add_argument('--batch', type=int, default=8, help='rows per step at --short length (long steps take the same number of tokens)')
+    p.add_argument('--short', type=int, default=0, help='if > 0, most steps use rows of this many tokens (more, cheaper steps); every --long-every-th step uses the full context')
+    p.add_argument('--long-every', type=int, default=4)
     p.add_argument('--context', type=int, default=512)
     p.add_argument('--layers', type=int, default=4)
     p.add_argument('--heads', type=int, default=4)
@@ -92,13 +94,13 @@ def main() -> None:
     fillers = [i for i in frequent[:600] if not any(ch in decoded[i] for ch in '()[]{}')]
     t = a.context
 
-    def text_row() -> list[int]:
+    def text_row(t: int) -> list[int]:
         lang = rng.choices(LANGS, weights=[MIX[l] for l in LANGS])[0]
         s = streams[(lang, 'train')]
         start = rng.randrange(len(s) - t - 1)
         return s[start:start + t + 1].tolist()
 
-    def induction_row() -> list[int]:
+    def induction_row(t: int) -> list[int]:
         seq: list[int] = []
         while len(seq) < t + 1:
             k = rng.randint(6, 64)
@@ -109,7 +111,7 @@ def main() -> None:
                 seq.append(eos)
         return seq[:t + 1]
 
-    def bracket_row() -> list[int]:
+    def bracket_row(t: int) -> list[int]:
         seq: list[int] = []
         stack: list[int] = []
         while len(seq) < t + 1:
@@ -124,21 +126,21 @@ def main() -> None:
                 seq.append(rng.choice(fillers))
         return seq[:t + 1]
 
-    def copy_back_row() -> list[int]:
+    def copy_back_row(t: int) -> list[int]:
         seq = [rng.choice(frequent), rng.choice(frequent)]
         while len(seq) < t + 1:
             seq.append(seq[-2] if rng.random() < 0.7 else rng.choice(frequent))
         return seq
 
-    def row() -> list[int]:
+    def row(t: int) -> list[int]:
         r = rng.random()
         if r < a.induction:
-            return induction_row()
+            return induction_row(t)
         if r < a.induction + a.brackets:
-            return bracket_row()
+            return bracket_row(t)
         if r < a.induction + a.brackets + a.copy_back:
-            return copy_back_row()
-        return text_row()
+            return copy_back_row(t)
+        return text_row(t)
 
     cfg = GPT2Config(vocab_size=vocab, n_positions=t, n_embd=a.embd, n_layer=a.layers, n_head=a.heads,
                      activation_function='gelu_new', resid_pdrop=0.0, embd_pdrop=0.0, attn_pdrop=0.0,
@@ -245,7 +247,11 @@ def main() -> None:
             break
         for g in opt.param_groups:
             g['lr'] = lr_at(step)
-        batch = torch.tensor([row() for _ in range(a.batch)])
+        if a.short and step % a.long_every:
+            n, rows_now = a.short, a.batch
+        else:
+            n, rows_now = t, max(1, a.batch * (a.short or t) // t)
+        batch = torch.tensor([row(n) for _ in range(rows_now)])
         logits = model(batch[:, :-1]).logits
         loss = torch.nn.functional.cross_entropy(logits.reshape(-1, vocab), batch[:, 1:].reshape(-1))
         opt.zero_grad()
