@@ -3,14 +3,18 @@
 
     .venv/bin/python scripts/training/builtin/build_corpus.py
     .venv/bin/python scripts/training/builtin/train_tokenizer.py
-    .venv/bin/python scripts/training/builtin/train_model.py [--steps 3000] [--threads 2]
+    .venv/bin/python scripts/training/builtin/train_model.py [--steps 8000] [--threads 1]
 
-Writes into media/models/teaching/: model.safetensors (float32, final), checkpoints/step-NNNN.safetensors (float16,
-roughly log-spaced from random initialisation), config.json, training-log.json. Tensor names are Hugging Face
-GPT-2's; the extension's engine (tfjs) loads them, and scripts/training/builtin/crosscheck.py compares the
-engine's attention with `transformers` on the shipped weights.
+Writes into data/models/teaching-v2/ (--out): model.safetensors (float32, final), checkpoints/step-NNNN.safetensors
+(float16, roughly log-spaced from random initialisation), training-log.json; finalize.py adds config.json. A run that
+meets issue 15's targets replaces media/models/teaching (branch builtin-v2 has that switch: scripts/training/builtin/
+ship.sh, the lesson and the tests). Tensor names are Hugging Face GPT-2's; the extension's engine (tfjs) loads them,
+and test/unit/teachingReference.test.ts compares the engine's attention with `transformers` on these weights (fixture
+from reference_attention.py).
 
-Each batch row is one of: real text (a random 513-token span of one language's training stream, documents
+Three steps in four use 16 rows of 128 tokens, the fourth 4 rows of 512 (the same tokens per step): short rows give
+about four times as many updates for the same compute, the long ones train every position the panel uses.
+Each batch row is one of: real text (a random span of one language's training stream, documents
 separated by <|endoftext|>), an induction row (spans of random frequent tokens, each followed by an exact
 repeat, so the only way to predict the repeat is to find the earlier occurrence and copy the token after it),
 or a bracket row (nested ( [ { with code tokens between; the closing bracket's kind is only known from its
@@ -39,25 +43,25 @@ MIX = {'code-ts': 0.25, 'code-js': 0.1, 'code-py': 0.22, 'en': 0.25, 'zh': 0.18}
 def parse() -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument('--out', default=str(ROOT / 'data' / 'models' / 'teaching-v2'))
-    p.add_argument('--steps', type=int, default=1000)
-    p.add_argument('--checkpoints', default='0,10,32,100,320,1000')
+    p.add_argument('--steps', type=int, default=8000)
+    p.add_argument('--checkpoints', default='0,30,100,300,1000,3000,8000')
     p.add_argument('--seed', type=int, default=1234)
     p.add_argument('--threads', type=int, default=1)
-    p.add_argument('--batch', type=int, default=8, help='rows per step at --short length (long steps take the same number of tokens)')
-    p.add_argument('--short', type=int, default=0, help='if > 0, most steps use rows of this many tokens (more, cheaper steps); every --long-every-th step uses the full context')
+    p.add_argument('--batch', type=int, default=16, help='rows per step at --short length (long steps take the same number of tokens)')
+    p.add_argument('--short', type=int, default=128, help='if > 0, most steps use rows of this many tokens (more, cheaper steps); every --long-every-th step uses the full context')
     p.add_argument('--long-every', type=int, default=4)
     p.add_argument('--context', type=int, default=512)
     p.add_argument('--layers', type=int, default=4)
     p.add_argument('--heads', type=int, default=4)
     p.add_argument('--embd', type=int, default=128)
-    p.add_argument('--lr', type=float, default=4e-3)
-    p.add_argument('--warmup', type=int, default=50)
+    p.add_argument('--lr', type=float, default=2e-3)
+    p.add_argument('--warmup', type=int, default=100)
     p.add_argument('--wd', type=float, default=0.01)
     p.add_argument('--induction', type=float, default=0.25, help='fraction of rows that are induction rows')
-    p.add_argument('--brackets', type=float, default=0.1, help='fraction of rows that are bracket rows')
-    p.add_argument('--copy-back', type=float, default=0.05, help='fraction of rows where each token repeats the one two back with p 0.7')
+    p.add_argument('--brackets', type=float, default=0.08, help='fraction of rows that are bracket rows')
+    p.add_argument('--copy-back', type=float, default=0.1, help='fraction of rows where each token repeats the one two back with p 0.7')
     p.add_argument('--pos-scale', type=float, default=0.1, help='amplitude of the sinusoidal start of the learned position embeddings')
-    p.add_argument('--every', type=int, default=250)
+    p.add_argument('--every', type=int, default=500)
     p.add_argument('--resume-step', type=int, default=0,
                    help='continue the run in --out from its checkpoint at this step (weights from the checkpoint, fresh optimiser with a short warm-up, same schedule), with the row mix given now')
     return p.parse_args()
