@@ -356,8 +356,8 @@ export async function runFromContextMenu(
     await page.waitForTimeout(200);
     await item.click();
     const menuVisible = () => page.locator('.context-view .monaco-menu').isVisible().catch(() => false);
-    await page.waitForTimeout(1500);
-    if (!(await ran()) && (await menuVisible())) {
+    const settled = await poll(async () => ((await ran()) || !(await menuVisible()) ? true : undefined), 'the menu to close', 1500).then(() => true, () => false);
+    if (!settled) {
       console.log(`  [note] context menu "${label}": the click left the menu open; choosing the item with Enter`);
       await item.hover();
       await page.keyboard.press('Enter');
