@@ -350,12 +350,23 @@ export async function runFromContextMenu(
     await target.click({ button: 'right', position: opts.position ?? { x: 40, y: 8 } });
     const item = page.locator('.context-view .action-item', { hasText: label }).first();
     await item.waitFor({ state: 'visible', timeout: 30_000 });
+    // As a person does: point at the item, then click. A click that lands the moment the menu appears can be
+    // swallowed by the menu; if it is still open after a moment, the highlighted item is chosen with Enter.
+    await item.hover();
+    await page.waitForTimeout(200);
     await item.click();
+    const menuVisible = () => page.locator('.context-view .monaco-menu').isVisible().catch(() => false);
+    const settled = await poll(async () => ((await ran()) || !(await menuVisible()) ? true : undefined), 'the menu to close', 1500).then(() => true, () => false);
+    if (!settled) {
+      console.log(`  [note] context menu "${label}": the click left the menu open; choosing the item with Enter`);
+      await item.hover();
+      await page.keyboard.press('Enter');
+    }
     const started = Date.now();
     let menuOpen = false;
     const ok = await poll(async () => {
       if (await ran()) return true;
-      menuOpen = await page.locator('.context-view .monaco-menu').isVisible().catch(() => false);
+      menuOpen = await menuVisible();
       return undefined;
     }, `"${label}" to run`, opts.waitMs ?? 20_000).then(() => true, () => false);
     if (ok) return attempt;

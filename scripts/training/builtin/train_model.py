@@ -7,9 +7,9 @@
 
 Writes into data/models/teaching-v2/ (--out): model.safetensors (float32, final), checkpoints/step-NNNN.safetensors
 (float16, roughly log-spaced from random initialisation), training-log.json; finalize.py adds config.json and
-ship.sh copies the folder to media/models/teaching. Tensor names are Hugging Face GPT-2's; the extension's engine
-(tfjs) loads them, and test/unit/teachingReference.test.ts compares the engine's attention with `transformers` on the
-shipped weights (fixture from reference_attention.py).
+ship.sh copies the folder to media/models/teaching. Tensor names are Hugging Face GPT-2's or LLaMA's (--arch); the
+extension's engine (tfjs) loads them, and test/unit/teachingReference.test.ts compares the engine's attention with
+`transformers` on the shipped weights (fixture from reference_attention.py).
 
 Three steps in four use 16 rows of 128 tokens, the fourth 4 rows of 512 (the same tokens per step): short rows give
 about four times as many updates for the same compute, the long ones train every position the panel uses.
@@ -32,7 +32,7 @@ import numpy as np
 import torch
 from safetensors.torch import save_file
 from tokenizers import Tokenizer
-from transformers import GPT2Config, GPT2LMHeadModel
+from transformers import GPT2Config, GPT2LMHeadModel, LlamaConfig, LlamaForCausalLM
 
 ROOT = Path(__file__).resolve().parents[3]
 LANGS = ('code-ts', 'code-js', 'code-py', 'en', 'zh')
@@ -50,6 +50,9 @@ def parse() -> argparse.Namespace:
     p.add_argument('--short', type=int, default=128, help='if > 0, most steps use rows of this many tokens (more, cheaper steps); every --long-every-th step uses the full context')
     p.add_argument('--long-every', type=int, default=4)
     p.add_argument('--context', type=int, default=512)
+    p.add_argument('--arch', choices=('gpt2', 'llama'), default='gpt2',
+                   help='gpt2: learned absolute positions; llama: rotary positions (RoPE), RMSNorm, SwiGLU')
+    p.add_argument('--intermediate', type=int, default=352, help='llama: SwiGLU width (about the parameters of a 4x GPT-2 MLP)')
     p.add_argument('--layers', type=int, default=4)
     p.add_argument('--heads', type=int, default=4)
     p.add_argument('--embd', type=int, default=128)
@@ -145,22 +148,34 @@ def main() -> None:
             return copy_back_row(t)
         return text_row(t)
 
-    cfg = GPT2Config(vocab_size=vocab, n_positions=t, n_embd=a.embd, n_layer=a.layers, n_head=a.heads,
-                     activation_function='gelu_new', resid_pdrop=0.0, embd_pdrop=0.0, attn_pdrop=0.0,
-                     layer_norm_epsilon=1e-5, tie_word_embeddings=True, bos_token_id=eos, eos_token_id=eos)
-    cfg._attn_implementation = 'sdpa'
-    model = GPT2LMHeadModel(cfg)
-    # Learned position embeddings start as the Transformer's sinusoids (as the v1 trainer found): a linear map of
-    # sin/cos of a position can turn it into any fixed offset, so a head can learn "one token back" for every
-    # position at once instead of position by position from random vectors.
-    with torch.no_grad():
-        pos = torch.arange(t).float()[:, None]
-        i = torch.arange(0, a.embd, 2).float()[None]
-        angle = pos / (10000 ** (i / a.embd))
-        w = torch.zeros(t, a.embd)
-        w[:, 0::2] = torch.sin(angle)
-        w[:, 1::2] = torch.cos(angle)
-        model.transformer.wpe.weight.copy_(w * a.pos_scale)
+    if a.arch == 'llama':
+        # Rotary positions make "one token back" (and so induction, which builds on it) the same rotation at every
+        # position: no position-by-position learning, which held GPT-2 runs 1 and 2 at a previous-token head of
+        # 0.1 after 1000 updates and without any induction head after 8000.
+        cfg = LlamaConfig(vocab_size=vocab, hidden_size=a.embd, intermediate_size=a.intermediate, num_hidden_layers=a.layers,
+                          num_attention_heads=a.heads, num_key_value_heads=a.heads, max_position_embeddings=t,
+                          rms_norm_eps=1e-5, rope_theta=10000.0, hidden_act='silu', tie_word_embeddings=True,
+                          attention_bias=False, bos_token_id=eos, eos_token_id=eos)
+        cfg._attn_implementation = 'sdpa'
+        model = LlamaForCausalLM(cfg)
+        model.tie_weights()
+    else:
+        cfg = GPT2Config(vocab_size=vocab, n_positions=t, n_embd=a.embd, n_layer=a.layers, n_head=a.heads,
+                         activation_function='gelu_new', resid_pdrop=0.0, embd_pdrop=0.0, attn_pdrop=0.0,
+                         layer_norm_epsilon=1e-5, tie_word_embeddings=True, bos_token_id=eos, eos_token_id=eos)
+        cfg._attn_implementation = 'sdpa'
+        model = GPT2LMHeadModel(cfg)
+        # Learned position embeddings start as the Transformer's sinusoids (as the v1 trainer found): a linear map of
+        # sin/cos of a position can turn it into any fixed offset, so a head can learn "one token back" for every
+        # position at once instead of position by position from random vectors.
+        with torch.no_grad():
+            pos = torch.arange(t).float()[:, None]
+            i = torch.arange(0, a.embd, 2).float()[None]
+            angle = pos / (10000 ** (i / a.embd))
+            w = torch.zeros(t, a.embd)
+            w[:, 0::2] = torch.sin(angle)
+            w[:, 1::2] = torch.cos(angle)
+            model.transformer.wpe.weight.copy_(w * a.pos_scale)
     decay = [p for n, p in model.named_parameters() if p.dim() >= 2 and 'wpe' not in n]
     no_decay = [p for n, p in model.named_parameters() if not (p.dim() >= 2 and 'wpe' not in n)]
     opt = torch.optim.AdamW([{'params': decay, 'weight_decay': a.wd}, {'params': no_decay, 'weight_decay': 0.0}],
@@ -207,7 +222,7 @@ def main() -> None:
 
     def save(step: int, dtype: torch.dtype, file: Path) -> None:
         sd = {k: v.detach().to(dtype).contiguous() for k, v in model.state_dict().items()
-              if k != 'lm_head.weight' and not k.endswith('.attn.bias') and not k.endswith('.attn.masked_bias')}
+              if k != 'lm_head.weight' and not k.endswith('.attn.bias') and not k.endswith('rotary_emb.inv_freq') and not k.endswith('.attn.masked_bias')}
         file.parent.mkdir(parents=True, exist_ok=True)
         save_file(sd, str(file), metadata={'format': 'pt', 'step': str(step)})
 
