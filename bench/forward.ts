@@ -34,12 +34,15 @@ export interface ForwardRow {
   traceBytes: number;
 }
 
-/** Matmul FLOPs of one GPT-2 forward pass as the engine runs it. */
-export function gpt2Flops(m: { layers: number; heads: number; hidden: number }, t: number, intermediate = 4 * m.hidden): number {
+/**
+ * Matmul FLOPs of one forward pass as the engine runs it (the last layer stops after its attention): GPT-2's MLP has
+ * two matrices, LLaMA's SwiGLU three (`mlpMatrices`).
+ */
+export function forwardFlops(m: { layers: number; heads: number; hidden: number }, t: number, intermediate = 4 * m.hidden, mlpMatrices = 2): number {
   const c = m.hidden;
   const d = c / m.heads;
   const attention = 2 * t * c * 3 * c + 2 * 2 * m.heads * t * t * d;
-  const rest = 2 * t * c * c + 2 * 2 * t * c * intermediate;
+  const rest = 2 * t * c * c + mlpMatrices * 2 * t * c * intermediate;
   return m.layers * attention + (m.layers - 1) * rest;
 }
 
@@ -78,7 +81,7 @@ export async function benchForward(models: BenchModel[], tokensFor: (m: BenchMod
           mm.push(timeMatmul(t, m.hidden, a, w, Math.min(Math.max(cpu, 50), 500)));
         }
         tf.dispose([a, w]);
-        const gflop = gpt2Flops(m, t, loaded.config.intermediate) / 1e9;
+        const gflop = forwardFlops(m, t, loaded.config.intermediate, loaded.config.architecture === 'llama' ? 3 : 2) / 1e9;
         const ms = median(fwd);
         const gflops = gflop / (ms / 1000);
         const matmulGflops = median(mm);

@@ -3,6 +3,7 @@
  * shape it is expected to have), and a GPT-2-small-shaped model with random weights. Random checkpoints
  * are written once into the temp folder and reused by later runs.
  */
+import { parseModelConfig } from '../../src/engine/config';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -51,8 +52,8 @@ export function builtinModel(): BenchModel {
   const dir = path.join(root, 'media', 'models', 'teaching');
   const configFile = path.join(dir, 'config.json');
   if (fs.existsSync(configFile)) {
-    const c = JSON.parse(fs.readFileSync(configFile, 'utf8')) as Record<string, number>;
-    return { label: 'built-in teaching model', dir, random: false, layers: c.n_layer, heads: c.n_head, hidden: c.n_embd, positions: c.n_positions };
+    const c = parseModelConfig(JSON.parse(fs.readFileSync(configFile, 'utf8')));
+    return { label: 'built-in teaching model', dir, random: false, layers: c.layers, heads: c.heads, hidden: c.hidden, positions: c.maxPositions };
   }
   return builtinLongModel('built-in-shaped (random stand-in; no media/models/teaching yet)', false);
 }

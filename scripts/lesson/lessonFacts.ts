@@ -6,6 +6,7 @@
  * does what) so that src/lesson/lessonSteps.ts and the walkthrough's text can be brought up to date;
  * test/unit/lessonFacts.test.ts fails until they are.
  */
+import { parseModelConfig } from '../../src/engine/config';
 import * as fs from 'fs';
 import * as path from 'path';
 import { LoadedModel, loadModelFromDir } from '../../src/engine/loadModel';
@@ -75,7 +76,7 @@ export function readCheckpoints(dir: string): Checkpoint[] {
 }
 
 export function lessonFacts(dir = TEACHING_DIR): LessonFacts {
-  const config = JSON.parse(fs.readFileSync(path.join(dir, 'config.json'), 'utf8')) as { vocab_size: number; n_layer: number; n_head: number; n_embd: number };
+  const config = parseModelConfig(JSON.parse(fs.readFileSync(path.join(dir, 'config.json'), 'utf8')));
   const checkpoints = readCheckpoints(dir);
   const train = headOf('train-end');
   const rows: Row[] = [];
@@ -92,7 +93,7 @@ export function lessonFacts(dir = TEACHING_DIR): LessonFacts {
   }
   if (!last) throw new Error('the teaching model has no checkpoints');
   return {
-    vocab: config.vocab_size, layers: config.n_layer, heads: config.n_head, headDim: config.n_embd / config.n_head, width: config.n_embd,
+    vocab: config.vocabSize, layers: config.layers, heads: config.heads, headDim: config.headDim, width: config.hidden,
     checkpoints,
     training: { ...train, query: SENTENCE_AT.员, key: SENTENCE_AT.程序, rows },
     ...last,

@@ -1,13 +1,13 @@
 /**
  * The committed held-out sample of the built-in model's corpus (data/corpus/heldout/sample.jsonl, written by
  * scripts/training/builtin/heldout_sample.py from packages never trained on) and what is measured on it:
- * bits per byte of a GPT-2-format model, per language, and the loss by position in a window.
+ * bits per byte of the model, per language, and the loss by position in a window.
  */
 import * as fs from 'fs';
 import * as path from 'path';
 import * as zlib from 'zlib';
 import * as tf from '@tensorflow/tfjs-core';
-import { Gpt2Dims, Weights, forwardLogits } from './model';
+import type { ScoringModel } from './scoringModel';
 
 export interface HeldoutDoc {
   lang: string;
@@ -43,7 +43,7 @@ export function documentStream(docs: number[][], eos: number): Int32Array {
  * Negative log-likelihood (nats) of every token of the stream but the first, from consecutive windows of
  * `t` tokens (each window starts fresh). nll[i] is the cost of stream[i + 1]; position[i] its index in its window.
  */
-export function streamNll(params: Weights, dims: Gpt2Dims, stream: Int32Array, t: number): { nll: Float32Array; position: Int32Array } {
+export function streamNll(model: ScoringModel, stream: Int32Array, t: number): { nll: Float32Array; position: Int32Array } {
   const n = stream.length - 1;
   const nll = new Float32Array(n);
   const position = new Int32Array(n);
@@ -52,7 +52,7 @@ export function streamNll(params: Weights, dims: Gpt2Dims, stream: Int32Array, t
     const inputs = stream.slice(s, s + len);
     const targets = stream.slice(s + 1, s + len + 1);
     const row = tf.tidy(() => {
-      const logp = tf.logSoftmax(forwardLogits(params, dims, inputs, 1, len));
+      const logp = tf.logSoftmax(model.logits(inputs));
       return tf.gatherND(logp, tf.tensor2d(Array.from(targets, (id, i) => [i, id]), [len, 2], 'int32')).dataSync() as Float32Array;
     });
     for (let i = 0; i < len; i++) {
@@ -64,9 +64,9 @@ export function streamNll(params: Weights, dims: Gpt2Dims, stream: Int32Array, t
 }
 
 /** Bits per byte of the documents: the summed cost of their tokens (not of the separators) over their UTF-8 bytes. */
-export function bitsPerByte(params: Weights, dims: Gpt2Dims, docs: number[][], texts: string[], eos: number, t: number): number {
+export function bitsPerByte(model: ScoringModel, docs: number[][], texts: string[], eos: number): number {
   const stream = documentStream(docs, eos);
-  const { nll } = streamNll(params, dims, stream, t);
+  const { nll } = streamNll(model, stream, model.positions);
   let nats = 0;
   for (let i = 0; i < nll.length; i++) if (stream[i + 1] !== eos) nats += nll[i];
   return nats / Math.LN2 / utf8Bytes(texts);

@@ -9,13 +9,13 @@
 import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
-import * as tf from '@tensorflow/tfjs-core';
 import { defaultWasmDir, initWasmBackend } from '../../src/engine/backend';
 import { LoadedModel, loadModelFromDir } from '../../src/engine/loadModel';
 import { runTrace } from '../../src/engine/runTrace';
+import { parseModelConfig } from '../../src/engine/config';
 import { HELD_OUT_SENTENCE } from '../../scripts/training/corpus';
-import { dimsFromConfig, folderBytes, loadWeights } from '../../scripts/training/checkpoint';
-import { toTensors } from '../../scripts/training/model';
+import { folderBytes } from '../../scripts/training/checkpoint';
+import { openScoringModel } from '../../scripts/training/scoringModel';
 import { bitsPerByte, documentStream, gzipBitsPerByte, loadHeldoutSample, streamNll } from '../../scripts/training/heldoutText';
 import { bracketTopTargetScores, describeTable, inductionScores, pairRatios, previousTokenScores } from '../../scripts/training/headFigures';
 
@@ -68,13 +68,14 @@ describe('built-in teaching model (media/models/teaching): issue 15 targets', fu
     for (const m of loaded.values()) m.model.dispose();
   });
 
-  it('is a Hugging Face GPT-2 folder: ≥ 4 layers, 512 positions, ≥ 6 checkpoints from step 0, byte-level BPE of 8k–16k tokens, ≤ 40 MB', () => {
-    const config = readJson('config.json');
-    assert.strictEqual(config.model_type, 'gpt2');
-    assert.deepStrictEqual(config.architectures, ['GPT2LMHeadModel']);
-    assert.ok((config.n_layer as number) >= 4, `${config.n_layer} layers`);
-    assert.ok((config.n_positions as number) >= 512, `${config.n_positions} positions`);
-    const vocab = config.vocab_size as number;
+  it('is a Hugging Face GPT-2 or LLaMA folder: ≥ 4 layers, 512 positions, ≥ 6 checkpoints from step 0, byte-level BPE of 8k–16k tokens, ≤ 40 MB', () => {
+    const raw = readJson('config.json');
+    const config = parseModelConfig(raw);
+    assert.ok(['gpt2', 'llama'].includes(config.modelType), config.modelType);
+    assert.deepStrictEqual(raw.architectures, [config.modelType === 'gpt2' ? 'GPT2LMHeadModel' : 'LlamaForCausalLM']);
+    assert.ok(config.layers >= 4, `${config.layers} layers`);
+    assert.ok(config.maxPositions >= 512, `${config.maxPositions} positions`);
+    const vocab = config.vocabSize;
     assert.ok(vocab >= 8000 && vocab <= 16384, `vocabulary ${vocab}`);
     const tokenizer = readJson('tokenizer.json') as { model: { type: string }; pre_tokenizer: unknown };
     assert.strictEqual(tokenizer.model.type, 'BPE');
@@ -85,7 +86,7 @@ describe('built-in teaching model (media/models/teaching): issue 15 targets', fu
     assert.ok(cps.every((c, i) => i === 0 || c.step > cps[i - 1].step), 'checkpoint steps increase');
     for (const c of cps) assert.ok(fs.existsSync(path.join(DIR, c.file)), `${c.file} exists`);
     const size = folderBytes(DIR);
-    console.log(`      ${config.n_layer} layers × ${config.n_head} heads, d ${config.n_embd}, ${config.n_positions} positions, vocabulary ${vocab}; folder ${(size / 1e6).toFixed(2)} MB; checkpoints at steps ${cps.map((c) => c.step).join(', ')}`);
+    console.log(`      ${config.modelType}: ${config.layers} layers × ${config.heads} heads, d ${config.hidden}, ${config.maxPositions} positions, vocabulary ${vocab}; folder ${(size / 1e6).toFixed(2)} MB; checkpoints at steps ${cps.map((c) => c.step).join(', ')}`);
     assert.ok(size <= 40e6, `folder is ${size} bytes`);
   });
 
@@ -113,23 +114,21 @@ describe('built-in teaching model (media/models/teaching): issue 15 targets', fu
   let bpbTable: Array<{ lang: string; bpb: number; previous: number; gzip: number }> | undefined;
   const bitsPerByteTable = () => {
     if (bpbTable) return bpbTable;
-    const config = readJson('config.json');
-    const dims = dimsFromConfig(config);
     const m = model(finalFile());
     const eos = m.tokenizer.idOf('<|endoftext|>');
     assert.ok(eos !== undefined, 'the tokenizer has <|endoftext|>');
     const previous = (JSON.parse(fs.readFileSync(path.join(ROOT, 'data', 'corpus', 'heldout', 'previous-model.json'), 'utf8')) as { bitsPerByte: Record<string, number> }).bitsPerByte;
-    const weights = toTensors(dims, loadWeights(path.join(DIR, finalFile()), dims));
+    const scoring = openScoringModel(DIR, finalFile());
     try {
       bpbTable = [...new Set(held().map((d) => d.lang))].map((lang) => {
         const texts = held().filter((d) => d.lang === lang).map((d) => d.text);
-        const bpb = bitsPerByte(weights, dims, texts.map((t) => m.tokenizer.encode(t).ids), texts, eos, dims.positions);
+        const bpb = bitsPerByte(scoring, texts.map((t) => m.tokenizer.encode(t).ids), texts, eos);
         const row = { lang, bpb, previous: previous[lang], gzip: gzipBitsPerByte(texts) };
         console.log(`      ${lang}: ${bpb.toFixed(3)} bits/byte; previous model ${row.previous.toFixed(3)}; gzip -9 ${row.gzip.toFixed(3)} (${texts.length} documents)`);
         return row;
       });
     } finally {
-      tf.dispose([...weights.values()]);
+      scoring.dispose();
     }
     return bpbTable;
   };
@@ -174,16 +173,14 @@ describe('built-in teaching model (media/models/teaching): issue 15 targets', fu
   });
 
   it('long context: held-out loss at positions 384–511 is no higher than at positions 0–127', () => {
-    const config = readJson('config.json');
-    const dims = dimsFromConfig(config);
     const m = model(finalFile());
     const eos = m.tokenizer.idOf('<|endoftext|>') ?? -1;
     const t = 512;
     const stream = documentStream(held().map((d) => m.tokenizer.encode(d.text).ids), eos);
     const full = stream.subarray(0, Math.floor((stream.length - 1) / t) * t + 1);
-    const weights = toTensors(dims, loadWeights(path.join(DIR, finalFile()), dims));
+    const scoring = openScoringModel(DIR, finalFile());
     try {
-      const { nll, position } = streamNll(weights, dims, full, t);
+      const { nll, position } = streamNll(scoring, full, t);
       const mean = (lo: number, hi: number) => {
         let s = 0;
         let n = 0;
@@ -200,7 +197,7 @@ describe('built-in teaching model (media/models/teaching): issue 15 targets', fu
       console.log(`      ${(full.length - 1) / t} windows of ${t}: loss ${early.toFixed(3)} nats/token at positions 0–127, ${mean(128, 256).toFixed(3)} at 128–255, ${mean(256, 384).toFixed(3)} at 256–383, ${late.toFixed(3)} at 384–511`);
       assert.ok(late <= early, `loss at 384–511 (${late}) is above 0–127 (${early})`);
     } finally {
-      tf.dispose([...weights.values()]);
+      scoring.dispose();
     }
   });
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Writes config.json and tokenizer_config.json of the built-in model folder from its training log (run after
-train_model.py). config.json is a plain Hugging Face GPT-2 config plus a "qkv_lens" section: the checkpoints the
+train_model.py). config.json is a plain Hugging Face GPT-2 or LLaMA config (the trainer's --arch) plus a "qkv_lens" section: the checkpoints the
 panel's training-stage control offers, with the held-out loss the trainer measured at each.
 """
 from __future__ import annotations
@@ -40,14 +40,28 @@ def main() -> None:
     checkpoints = [{'step': c['step'], 'label': labels[i], 'file': c['file'],
                     'loss': round(sum(evals[c['step']]['heldout'].values()) / len(evals[c['step']]['heldout']), 4),
                     'heldout_loss': {k: round(v, 4) for k, v in evals[c['step']]['heldout'].items()}} for i, c in enumerate(cps)]
-    config = {
-        'architectures': ['GPT2LMHeadModel'], 'model_type': 'gpt2', 'vocab_size': tok.get_vocab_size(),
-        'n_positions': r['context'], 'n_ctx': r['context'], 'n_embd': r['embd'], 'n_layer': r['layers'], 'n_head': r['heads'],
-        'n_inner': None, 'activation_function': 'gelu_new', 'resid_pdrop': 0, 'embd_pdrop': 0, 'attn_pdrop': 0,
-        'layer_norm_epsilon': 1e-5, 'initializer_range': 0.02, 'scale_attn_weights': True, 'use_cache': True,
-        'tie_word_embeddings': True, 'bos_token_id': eos, 'eos_token_id': eos, 'torch_dtype': 'float32',
+    if r.get('arch', 'gpt2') == 'llama':
+        config = {
+            'architectures': ['LlamaForCausalLM'], 'model_type': 'llama', 'vocab_size': tok.get_vocab_size(),
+            'hidden_size': r['embd'], 'intermediate_size': r['intermediate'], 'num_hidden_layers': r['layers'],
+            'num_attention_heads': r['heads'], 'num_key_value_heads': r['heads'], 'head_dim': r['embd'] // r['heads'],
+            'max_position_embeddings': r['context'], 'hidden_act': 'silu', 'rms_norm_eps': 1e-5, 'rope_theta': 10000.0,
+            'attention_bias': False, 'mlp_bias': False, 'initializer_range': 0.02, 'use_cache': True,
+            'tie_word_embeddings': True, 'bos_token_id': eos, 'eos_token_id': eos, 'torch_dtype': 'float32',
+        }
+        family = 'LLaMA'
+    else:
+        config = {
+            'architectures': ['GPT2LMHeadModel'], 'model_type': 'gpt2', 'vocab_size': tok.get_vocab_size(),
+            'n_positions': r['context'], 'n_ctx': r['context'], 'n_embd': r['embd'], 'n_layer': r['layers'], 'n_head': r['heads'],
+            'n_inner': None, 'activation_function': 'gelu_new', 'resid_pdrop': 0, 'embd_pdrop': 0, 'attn_pdrop': 0,
+            'layer_norm_epsilon': 1e-5, 'initializer_range': 0.02, 'scale_attn_weights': True, 'use_cache': True,
+            'tie_word_embeddings': True, 'bos_token_id': eos, 'eos_token_id': eos, 'torch_dtype': 'float32',
+        }
+        family = 'GPT-2'
+    config |= {
         'qkv_lens': {
-            'description': 'QKV Lens teaching model v2: a small GPT-2 trained on real code (TypeScript, JavaScript, Python), English and Chinese documentation.',
+            'description': f'QKV Lens teaching model v2: a small {family} trained on real code (TypeScript, JavaScript, Python), English and Chinese documentation.',
             'held_out_sentence': '我来自福州,现在住在北京,是一个正值壮年的牛马程序员',
             'checkpoints': checkpoints,
         },

@@ -10,9 +10,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { defaultWasmDir, initWasmBackend } from '../../../src/engine/backend';
-import * as tf from '@tensorflow/tfjs-core';
-import { dimsFromConfig, loadWeights } from '../checkpoint';
-import { toTensors } from '../model';
+import { openScoringModel } from '../scoringModel';
 import { EOS, encodeIds, loadTokenizer } from '../tokenizer';
 import { bitsPerByte, loadHeldoutSample } from '../heldoutText';
 
@@ -21,19 +19,17 @@ async function main(): Promise<void> {
   const root = path.resolve(__dirname, '..', '..', '..');
   await initWasmBackend(defaultWasmDir(path.join(root, 'src', 'engine')));
   const read = (f: string) => JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8'));
-  const config = read('config.json');
-  const dims = dimsFromConfig(config);
   const tok = loadTokenizer(read('tokenizer.json'), read('tokenizer_config.json'));
   const eos = tok.token_to_id(EOS) ?? -1;
-  const weights = toTensors(dims, loadWeights(path.join(dir, 'model.safetensors'), dims));
+  const model = openScoringModel(dir);
   const docs = loadHeldoutSample(root);
   const out: Record<string, number> = {};
   for (const lang of [...new Set(docs.map((d) => d.lang))]) {
     const texts = docs.filter((d) => d.lang === lang).map((d) => d.text);
-    out[lang] = bitsPerByte(weights, dims, texts.map((t) => encodeIds(tok, t)), texts, eos, dims.positions);
+    out[lang] = bitsPerByte(model, texts.map((t) => encodeIds(tok, t)), texts, eos);
     console.log(`${lang}: ${out[lang].toFixed(3)} bits per byte`);
   }
-  tf.dispose([...weights.values()]);
+  model.dispose();
   fs.writeFileSync(path.join(root, 'data', 'corpus', 'heldout', 'previous-model.json'), JSON.stringify({
     model: 'QKV Lens built-in model v1 (GPT-2 2x4, d 96, 128 positions, WordPiece 2791 tokens), commit 0e643c1',
     note: 'Its tokenizer drops whitespace and maps unknown characters to [UNK], so these figures cost fewer decisions than the bytes hold (they flatter it).',

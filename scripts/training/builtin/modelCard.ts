@@ -8,12 +8,11 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import * as tf from '@tensorflow/tfjs-core';
 import { defaultWasmDir, initWasmBackend } from '../../../src/engine/backend';
 import { LoadedModel, loadModelFromDir } from '../../../src/engine/loadModel';
 import { runTrace } from '../../../src/engine/runTrace';
-import { dimsFromConfig, folderBytes, loadWeights } from '../checkpoint';
-import { parameterCount, toTensors } from '../model';
+import { folderBytes } from '../checkpoint';
+import { openScoringModel } from '../scoringModel';
 import { asciiChart } from '../modelCard';
 import { bitsPerByte, gzipBitsPerByte, loadHeldoutSample } from '../heldoutText';
 import { HeadScore, HeadTable, bracketTopTargetScores, inductionScores, pairRatios, previousTokenScores } from '../headFigures';
@@ -61,6 +60,37 @@ ${rows.join('\n')}
 ${why}`;
 }
 
+/** What the card says about the architecture (the trainer writes GPT-2 or LLaMA format). */
+function describeArchitecture(config: Record<string, unknown>): { family: string; hfClass: string; vocab: number; positions: number; rows: string; init: string } {
+  const n = (k: string) => Number(config[k]);
+  if (config.model_type === 'llama') {
+    const c = n('hidden_size');
+    return {
+      family: 'LLaMA', hfClass: 'LlamaForCausalLM', vocab: n('vocab_size'), positions: n('max_position_embeddings'),
+      rows: [
+        '| Architecture | LLaMA (`LlamaForCausalLM`): decoder-only, causal, pre-RMSNorm blocks, rotary position embeddings (RoPE, θ ' + n('rope_theta') + '), SwiGLU MLP, LM head tied to `embed_tokens` |',
+        `| Layers × heads | ${n('num_hidden_layers')} × ${n('num_attention_heads')} (head size ${c / n('num_attention_heads')}) |`,
+        `| hidden_size / intermediate_size | ${c} / ${n('intermediate_size')} |`,
+        `| Context (max_position_embeddings) | ${n('max_position_embeddings')} tokens |`,
+        `| Vocabulary | ${n('vocab_size')} tokens (byte-level BPE) |`,
+      ].join('\n'),
+      init: "Hugging Face's LLaMA initialisation (N(0, 0.02)). Positions are rotations of each head's query and key (RoPE), so \"one token back\" is the same rotation at every position: the previous-token head formed within 200 updates, where the GPT-2 runs with learned positions needed thousands and never formed an induction head.",
+    };
+  }
+  const c = n('n_embd');
+  return {
+    family: 'GPT-2', hfClass: 'GPT2LMHeadModel', vocab: n('vocab_size'), positions: n('n_positions'),
+    rows: [
+      '| Architecture | GPT-2 (`GPT2LMHeadModel`): decoder-only, causal, pre-LN blocks, learned position embeddings, gelu_new, LM head tied to `wte` |',
+      `| Layers × heads | ${n('n_layer')} × ${n('n_head')} (head size ${c / n('n_head')}) |`,
+      `| n_embd / n_inner | ${c} / ${4 * c} |`,
+      `| Context (n_positions) | ${n('n_positions')} tokens |`,
+      `| Vocabulary | ${n('vocab_size')} tokens (byte-level BPE) |`,
+    ].join('\n'),
+    init: "Hugging Face's GPT-2 initialisation, except that the learned position embeddings start as the Transformer's sinusoids (a linear map of a position's sines and cosines can turn it into a fixed offset, so a head can learn \"one token back\" for all positions at once).",
+  };
+}
+
 async function main(): Promise<void> {
   const root = path.resolve(__dirname, '..', '..', '..');
   const dir = path.resolve(process.argv[2] ?? path.join(root, 'data', 'models', 'teaching-v2'));
@@ -69,7 +99,7 @@ async function main(): Promise<void> {
   const config = read('config.json');
   const log = read('training-log.json') as unknown as Log;
   const cps = (config.qkv_lens as { checkpoints: Array<{ step: number; label: string; file: string; heldout_loss: Record<string, number> }> }).checkpoints;
-  const dims = dimsFromConfig(config);
+  const arch = describeArchitecture(config);
   const sources = JSON.parse(fs.readFileSync(path.join(root, 'scripts', 'training', 'builtin', 'sources.json'), 'utf8')) as Record<string, Source[]>;
   const held = loadHeldoutSample(root);
   const code = held.filter((d) => d.lang.startsWith('code')).map((d) => d.text);
@@ -100,7 +130,7 @@ async function main(): Promise<void> {
   // Bits per byte and characters per token on the held-out sample.
   const m = loadModelFromDir(dir, { name: 'final' });
   const eos = m.tokenizer.idOf('<|endoftext|>') ?? -1;
-  const weights = toTensors(dims, loadWeights(path.join(dir, 'model.safetensors'), dims));
+  const scoring = openScoringModel(dir);
   const bpbRows: string[] = [];
   const cptRows: string[] = [];
   const bpb: Record<string, number> = {};
@@ -108,7 +138,7 @@ async function main(): Promise<void> {
     const docs = held.filter((d) => d.lang === lang);
     const texts = docs.map((d) => d.text);
     const ids = texts.map((t) => m.tokenizer.encode(t).ids);
-    bpb[lang] = bitsPerByte(weights, dims, ids, texts, eos, dims.positions);
+    bpb[lang] = bitsPerByte(scoring, ids, texts, eos);
     const chars = texts.reduce((a, t) => a + [...t].length, 0);
     const tokens = ids.reduce((a, x) => a + x.length, 0);
     const bytes = texts.reduce((a, t) => a + Buffer.byteLength(t), 0);
@@ -116,11 +146,11 @@ async function main(): Promise<void> {
     const prev = PREVIOUS_CHARS_PER_TOKEN[lang.startsWith('code') ? 'code' : lang];
     cptRows.push(`| ${LANG_NAME[lang]} | ${(chars / tokens).toFixed(2)} | ${prev.toFixed(1)} |`);
   }
-  tf.dispose([...weights.values()]);
+  const params = scoring.parameters;
+  scoring.dispose();
   const sentenceTokens = runTrace(m, HELD_OUT_SENTENCE).tokens.map((t) => t.text);
   m.model.dispose();
 
-  const params = parameterCount(dims);
   const size = folderBytes(dir, ['README.md']);
   const r = log.recipe;
   const losses = log.losses.map(([step, loss]) => ({ step, loss }));
@@ -130,7 +160,7 @@ async function main(): Promise<void> {
 
   const card = `# QKV Lens built-in teaching model (v2)
 
-A small GPT-2 that QKV Lens shows first, offline. It was trained for this project on real code (TypeScript,
+A small ${arch.family} that QKV Lens shows first, offline. It was trained for this project on real code (TypeScript,
 JavaScript, Python) and real English and Chinese documentation taken from Debian and npm packages, so that its heads
 do things a learner can name on the text people select in an editor: a previous-token head, an induction head
 (copying from context), a bracket head, and 员 looking back at 程序. ${cps.length} checkpoints from random initialisation to
@@ -146,23 +176,19 @@ Measured on the final weights, on text it never saw (figures from the engine, \`
 
 | | |
 | --- | --- |
-| Architecture | GPT-2 (\`GPT2LMHeadModel\`): decoder-only, causal, pre-LN blocks, learned position embeddings, gelu_new, LM head tied to \`wte\` |
-| Layers × heads | ${dims.layers} × ${dims.heads} (head size ${dims.embd / dims.heads}) |
-| n_embd / n_inner | ${dims.embd} / ${4 * dims.embd} |
-| Context (n_positions) | ${dims.positions} tokens |
-| Vocabulary | ${dims.vocab} tokens (byte-level BPE) |
+${arch.rows}
 | Parameters | ${params.toLocaleString('en-US')} (${(params / 1e6).toFixed(2)} M) |
 | Weights | \`model.safetensors\` float32 (${(fs.statSync(path.join(dir, 'model.safetensors')).size / 1e6).toFixed(2)} MB); checkpoints float16 |
 | Folder size | ${(size / 1e6).toFixed(2)} MB (without this README) |
 
-Tensor names are Hugging Face GPT-2's, so \`GPT2LMHeadModel.from_pretrained("media/models/teaching")\` loads it;
+Tensor names are Hugging Face ${arch.family}'s, so \`${arch.hfClass}.from_pretrained("media/models/teaching")\` loads it;
 \`test/unit/teachingReference.test.ts\` checks that the extension's engine gives the same attention as \`transformers\` on
 these weights to 1e-5 (fixture from \`scripts/training/builtin/reference_attention.py\`).
 
 ## Tokenizer
 
 \`tokenizer.json\` is byte-level BPE as in GPT-2 (every string round-trips, there is no unknown token, and every token's
-character range is exact), ${dims.vocab} tokens, trained with Python \`tokenizers\` on the training split
+character range is exact), ${arch.vocab} tokens, trained with Python \`tokenizers\` on the training split
 (\`scripts/training/builtin/train_tokenizer.py\`). Two choices for teaching:
 - Brackets \`( ) [ ] { }\` are always tokens of their own (a \`Split\` before GPT-2's regex), so a bracket head has one token to look at.
 - Byte-level BPE spends two merges on every Chinese character and the Chinese part of the corpus is the smallest, so every
@@ -200,11 +226,9 @@ sentences and the Debian FAQ).
 ## Training
 
 \`scripts/training/builtin/train_model.py\` (PyTorch ${''}CPU, one thread, \`nice\`d on a shared 2-core machine), seed ${r.seed}:
-${r.steps} steps of ${r.batch} windows × ${r.context} tokens, AdamW (β = 0.9, 0.98; weight decay ${r.wd} on matrices),
+${r.steps} steps of 2048 tokens (three in four: ${r.batch} windows × ${r.short}; the fourth: ${Number(r.batch) * Number(r.short) / Number(r.context)} × ${r.context}), AdamW (β = 0.9, 0.98; weight decay ${r.wd} on matrices),
 learning rate warm-up over ${r.warmup} steps to ${r.lr}, cosine decay to a tenth; gradients clipped to norm 1; no dropout;
-Hugging Face's GPT-2 initialisation, except that the learned position embeddings start as the Transformer's sinusoids
-(amplitude ${r.pos_scale}; a linear map of a position's sines and cosines can turn it into a fixed offset, so a head can
-learn "one token back" for all positions at once). Time: ${Math.round(log.seconds / 60)} minutes.
+${arch.init} Time: ${Math.round(log.seconds / 60)} minutes.
 
 Each batch row is one of:
 - **real text**: a random ${r.context}-token span of one language's training stream
@@ -225,7 +249,7 @@ ${asciiChart(losses)}
 ## Checkpoints
 
 The panel's training-stage control switches among these on the same text. Held-out loss in nats per token on the
-first ${4 * dims.positions} held-out tokens of each language, as the trainer measured it.
+first ${4 * arch.positions} held-out tokens of each language, as the trainer measured it.
 
 | step | stage | file | held-out loss |
 | --- | --- | --- | --- |

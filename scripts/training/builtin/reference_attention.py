@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Writes test/fixtures/teaching-reference.json: what Hugging Face `transformers` (GPT2LMHeadModel, eager attention,
+"""Writes test/fixtures/teaching-reference.json: what Hugging Face `transformers` (GPT2LMHeadModel or LlamaForCausalLM as config.json says, eager attention,
 float32) and `tokenizers` compute on the built-in teaching model (media/models/teaching), for test/unit/teachingReference.test.ts to compare
 with the extension's engine (to 1e-5). Regenerate whenever that model changes.
 
@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import torch
 from tokenizers import Tokenizer
-from transformers import GPT2LMHeadModel
+from transformers import AutoModelForCausalLM
 
 ROOT = Path(__file__).resolve().parents[3]
 DIR = ROOT / 'media' / 'models' / 'teaching'
@@ -26,7 +26,7 @@ DIR = ROOT / 'media' / 'models' / 'teaching'
 
 def main() -> None:
     tok = Tokenizer.from_file(str(DIR / 'tokenizer.json'))
-    model = GPT2LMHeadModel.from_pretrained(str(DIR), attn_implementation='eager', dtype=torch.float32).eval()
+    model = AutoModelForCausalLM.from_pretrained(str(DIR), attn_implementation='eager', dtype=torch.float32).eval()
     sample = [json.loads(l) for l in (ROOT / 'data' / 'corpus' / 'heldout' / 'sample.jsonl').open(encoding='utf-8')]
     long_doc = next(d['text'] for d in sample if d['lang'] == 'code-ts' and len(tok.encode(d['text']).ids) >= 512)
     texts = [
@@ -47,7 +47,7 @@ def main() -> None:
         cases.append({'text': text, 'ids': ids, 'rows': rows, 'shape': list(w.shape),
                       'weights_f32_base64': base64.b64encode(w.tobytes()).decode('ascii')})
     out = ROOT / 'test' / 'fixtures' / 'teaching-reference.json'
-    out.write_text(json.dumps({'model': 'data/models/teaching-v2-wip/model.safetensors', 'transformers': __import__('transformers').__version__,
+    out.write_text(json.dumps({'model': 'media/models/teaching/model.safetensors', 'architecture': model.config.architectures[0], 'transformers': __import__('transformers').__version__,
                                'torch': torch.__version__, 'cases': cases}, ensure_ascii=False) + '\n')
     print(f'{out}: {out.stat().st_size} bytes, {len(cases)} texts')
 

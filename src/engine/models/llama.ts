@@ -22,7 +22,7 @@ interface LlamaLayer {
 }
 
 /** cos and sin tables [T, headDim] for positions 0..T-1, as transformers builds them (emb = cat(freqs, freqs)). */
-function ropeTables(t: number, headDim: number, theta: number): { cos: tf.Tensor2D; sin: tf.Tensor2D } {
+export function ropeTables(t: number, headDim: number, theta: number): { cos: tf.Tensor2D; sin: tf.Tensor2D } {
   const half = headDim / 2;
   const invFreq = new Float32Array(half);
   for (let i = 0; i < half; i++) invFreq[i] = 1 / Math.pow(theta, (2 * i) / headDim);
@@ -39,7 +39,7 @@ function ropeTables(t: number, headDim: number, theta: number): { cos: tf.Tensor
 }
 
 /** x·cos + rotate_half(x)·sin on [heads, T, D]. */
-function applyRope(x: tf.Tensor3D, cos: tf.Tensor2D, sin: tf.Tensor2D): tf.Tensor3D {
+export function applyRope(x: tf.Tensor3D, cos: tf.Tensor2D, sin: tf.Tensor2D): tf.Tensor3D {
   const half = x.shape[2] / 2;
   const [x1, x2] = tf.split(x, [half, half], 2);
   const rotated = tf.concat([x2.neg(), x1], 2);
