@@ -2,7 +2,8 @@
  * The built-in teaching model (media/models/teaching: 4 layers, 512 positions, byte-level BPE) through
  * the extension's engine (tfjs, wasm) against Hugging Face `transformers` (eager attention, float32) and `tokenizers`
  * on the same weights: token ids, and the attention weights of every layer and head on selected rows (a full
- * 512-token context among them), to 1e-5. The fixture comes from scripts/training/builtin/reference_attention.py.
+ * 512-token context among them), to 1e-5; and the held-out scoring's next-token costs (scripts/training/scoringModel.ts,
+ * which the model test's bits per byte use) against transformers' LM head, to 3e-4 nats. The fixture comes from scripts/training/builtin/reference_attention.py.
  */
 import * as assert from 'assert';
 import * as fs from 'fs';
@@ -11,6 +12,8 @@ import { defaultWasmDir, initWasmBackend } from '../../src/engine/backend';
 import { LoadedModel, loadModelFromDir } from '../../src/engine/loadModel';
 import { runTrace } from '../../src/engine/runTrace';
 import { headOffset } from '../../src/engine/trace';
+import { openScoringModel } from '../../scripts/training/scoringModel';
+import * as tf from '@tensorflow/tfjs-core';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const TOLERANCE = 1e-5;
@@ -21,6 +24,8 @@ interface Case {
   rows: number[];
   shape: [number, number, number, number];
   weights_f32_base64: string;
+  /** transformers' cost (nats) of each next token: ids[i + 1] given ids[0..i]. */
+  nll: number[];
 }
 
 describe('built-in teaching model: engine vs transformers (test/fixtures/teaching-reference.json)', function () {
@@ -57,4 +62,25 @@ describe('built-in teaching model: engine vs transformers (test/fixtures/teachin
       assert.ok(max <= TOLERANCE, `max difference ${max}`);
     });
   }
+
+  it('held-out scoring (scripts/training/scoringModel.ts) gives transformers\' next-token costs within 3e-4 nats (float32 log-sum-exp over the vocabulary), without leaking tensors', () => {
+    const scoring = openScoringModel(path.join(ROOT, 'media', 'models', 'teaching'));
+    try {
+      let max = 0;
+      const before = tf.memory().numTensors;
+      for (const c of ref.cases) {
+        const ids = Int32Array.from(c.ids);
+        const got = tf.tidy(() => {
+          const logp = tf.logSoftmax(scoring.logits(ids));
+          return tf.gatherND(logp, tf.tensor2d(c.ids.slice(1).map((id, i) => [i, id]), [c.ids.length - 1, 2], 'int32')).dataSync() as Float32Array;
+        });
+        c.nll.forEach((x, i) => (max = Math.max(max, Math.abs(-got[i] - x))));
+      }
+      console.log(`      ${ref.cases.length} texts: max |scoring − transformers| = ${max.toExponential(2)} nats`);
+      assert.strictEqual(tf.memory().numTensors, before, 'tensors left behind');
+      assert.ok(max <= 3e-4, `max difference ${max}`);
+    } finally {
+      scoring.dispose();
+    }
+  });
 });

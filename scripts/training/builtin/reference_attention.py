@@ -6,7 +6,7 @@ with the extension's engine (to 1e-5). Regenerate whenever that model changes.
     .venv/bin/python scripts/training/builtin/reference_attention.py
 
 Texts: the panel's sentence, a line of code, an English sentence, and a held-out document cut to 512 tokens (the
-model's whole context). Weights are stored for selected query rows (all rows of the short texts, four rows of the
+model's whole context). Each case also has the cost of every next token from the LM head (`nll`). Weights are stored for selected query rows (all rows of the short texts, four rows of the
 long one), every layer and head, as base64 float32 to keep the file small.
 """
 from __future__ import annotations
@@ -40,11 +40,14 @@ def main() -> None:
         enc = tok.encode(text)
         ids = enc.ids[:512]
         with torch.no_grad():
-            att = model(torch.tensor([ids]), output_attentions=True).attentions
+            out = model(torch.tensor([ids]), output_attentions=True)
+            att = out.attentions
+            # Cost of each next token (nats), for the held-out scoring (scripts/training/scoringModel.ts).
+            nll = torch.nn.functional.cross_entropy(out.logits[0, :-1], torch.tensor(ids[1:]), reduction='none').numpy()
         t = len(ids)
         rows = rows if rows is not None else list(range(t))
         w = np.stack([a[0].numpy()[:, rows, :] for a in att]).astype('<f4')  # [layers, heads, rows, t]
-        cases.append({'text': text, 'ids': ids, 'rows': rows, 'shape': list(w.shape),
+        cases.append({'text': text, 'ids': ids, 'rows': rows, 'shape': list(w.shape), 'nll': [round(float(x), 6) for x in nll],
                       'weights_f32_base64': base64.b64encode(w.tobytes()).decode('ascii')})
     out = ROOT / 'test' / 'fixtures' / 'teaching-reference.json'
     out.write_text(json.dumps({'model': 'media/models/teaching/model.safetensors', 'architecture': model.config.architectures[0], 'transformers': __import__('transformers').__version__,
