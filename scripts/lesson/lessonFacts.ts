@@ -12,11 +12,13 @@ import * as path from 'path';
 import { LoadedModel, loadModelFromDir } from '../../src/engine/loadModel';
 import { runTrace } from '../../src/engine/runTrace';
 import { AttentionTrace, attentionRow } from '../../src/engine/trace';
-import { CODE_AT, HeadRef, LESSON_SAMPLES, LESSON_STEPS, SENTENCE_AT } from '../../src/lesson/lessonSteps';
+import { CODE_AT, HeadRef, LESSON_SAMPLES, LESSON_STEPS, REPEAT_AT, SENTENCE_AT } from '../../src/lesson/lessonSteps';
 import { bracketPairs } from '../training/attentionFigures';
-import { HeadTable, pairRatios, previousTokenScores } from '../training/headFigures';
+import { HeadTable, inductionScores, pairRatios, previousTokenScores } from '../training/headFigures';
 
 export const TEACHING_DIR = path.resolve(__dirname, '..', '..', 'media', 'models', 'teaching');
+/** The random words of the induction probe (the model card's seed, so the two quote the same figure). */
+export const INDUCTION_SEED = 20261204;
 
 export interface Checkpoint {
   step: number;
@@ -43,6 +45,10 @@ export interface LessonFacts {
   training: HeadRef & { query: number; key: number; rows: Row[] };
   /** The closing bracket of the code sample on the bracket step's head (last checkpoint). */
   bracket: HeadRef & { query: number; partner: number; row: Row; tokens: string[] };
+  /** The second occurrence in the repeated sample on the induction step's head (last checkpoint). */
+  induction: HeadRef & { query: number; target: number; row: Row; tokens: string[] };
+  /** Last checkpoint: mean weight on the token after the earlier occurrence, random words repeated (seed INDUCTION_SEED). */
+  inductionProbe: HeadTable;
   /** Last checkpoint: mean weight on the previous token over the sentence, per head. */
   previous: HeadTable;
   /** Last checkpoint: 员 → 程序 as a multiple of uniform, per head. */
@@ -105,6 +111,9 @@ function finalFacts(m: LoadedModel, sentence: AttentionTrace) {
   const code = runTrace(m, LESSON_SAMPLES.code);
   const codeTokens = code.tokens.map((t) => t.text);
   const brackets = headOf('brackets');
+  const repeat = runTrace(m, LESSON_SAMPLES.repeat);
+  const repeatTokens = repeat.tokens.map((t) => t.text);
+  const induction = headOf('induction');
   const mask = headOf('mask');
   return {
     sentenceTokens: sentence.tokens.map((t) => t.text),
@@ -112,6 +121,8 @@ function finalFacts(m: LoadedModel, sentence: AttentionTrace) {
       ...brackets, query: CODE_AT.lenClose, tokens: codeTokens, row: row(code, brackets, CODE_AT.lenClose),
       partner: bracketPairs(codeTokens).find((p) => p.close === CODE_AT.lenClose)?.open ?? -1,
     },
+    induction: { ...induction, query: REPEAT_AT.second, target: REPEAT_AT.afterFirst, tokens: repeatTokens, row: row(repeat, induction, REPEAT_AT.second) },
+    inductionProbe: inductionScores(m, INDUCTION_SEED),
     previous: previousTokenScores(m, [LESSON_SAMPLES.sentence]),
     yuan: pairRatios(m, LESSON_SAMPLES.sentence, '员', '程序'),
     mask: { ...mask, query: SENTENCE_AT.来自, row: row(sentence, mask, SENTENCE_AT.来自) },

@@ -70,7 +70,7 @@ async function main(): Promise<void> {
   await initWasmBackend(defaultWasmDir(path.resolve(__dirname, '..', '..', 'dist')));
   const facts = lessonFacts();
   fs.writeFileSync(TRAINING_SVG, trainingSvg(facts));
-  const { training, bracket } = facts;
+  const { training, bracket, induction } = facts;
   const last = training.rows[training.rows.length - 1];
   console.log(`model: ${facts.layers} layers × ${facts.heads} heads, width ${facts.width}, dk ${facts.headDim}, vocabulary ${facts.vocab} (ln = ${Math.log(facts.vocab).toFixed(2)})`);
   console.log(`sentence: ${facts.sentenceTokens.length} tokens: ${facts.sentenceTokens.map((t, i) => `${i}:${t}`).join(' ')}`);
@@ -79,6 +79,8 @@ async function main(): Promise<void> {
   console.log(`  final: ${last.top.weight.toFixed(2)} on ${last.top.text}; step 0 max ${training.rows[0].top.weight.toFixed(3)}, uniform 1/${training.query + 1} = ${(1 / (training.query + 1)).toFixed(3)}`);
   console.log(`员 → 程序 × uniform: ${describeTable(facts.yuan, 1)}; best ${at(facts.yuan.best)} (lesson: ${at(LESSON_HEADS.yuan)})`);
   console.log(`previous token (sentence): ${describeTable(facts.previous, 2)}; best ${at(facts.previous.best)} (lesson: ${at(LESSON_HEADS.previous)}, ${scoreOf(facts.previous, LESSON_HEADS.previous).toFixed(2)})`);
+  console.log(`induction (random words, seed): ${describeTable(facts.inductionProbe, 2)}; best ${at(facts.inductionProbe.best)} (lesson: ${at(LESSON_HEADS.induction)}, ${scoreOf(facts.inductionProbe, LESSON_HEADS.induction).toFixed(2)})`);
+  console.log(`induction sample ${at(induction)}: token ${induction.query} ${JSON.stringify(induction.tokens[induction.query])} → top ${induction.row.top.index} ${JSON.stringify(induction.row.top.text)} ${induction.row.top.weight.toFixed(2)} (target ${induction.target} ${JSON.stringify(induction.tokens[induction.target])}); tokens ${induction.tokens.map((t, i) => `${i}:${JSON.stringify(t)}`).join(' ')}`);
   console.log(`bracket head ${at(bracket)}: token ${bracket.query} ${bracket.tokens[bracket.query]} → top ${bracket.row.top.index} ${bracket.row.top.text} ${bracket.row.top.weight.toFixed(2)} (partner ${bracket.partner}); tokens ${bracket.tokens.map((t, i) => `${i}:${t}`).join(' ')}`);
   console.log(`mask ${at(facts.mask)}: 来自's row ${facts.mask.row.weights.slice(0, facts.mask.query + 1).map((w) => w.toFixed(2)).join(' ')}`);
   console.log(`wrote ${TRAINING_SVG}`);

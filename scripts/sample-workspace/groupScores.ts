@@ -1,6 +1,6 @@
 // A real-sized function to select whole in QKV Lens (Show Attention on all 40 lines): the built-in model reads
-// up to 512 tokens. Things to look for: the bracket head sends each ) back to its (; the previous-token head looks
-// one token back; in the model view, which heads come back to a name seen earlier (GPT-2 has induction heads here).
+// up to 512 tokens. Things to look for: the bracket head sends each ) back to its (; the induction head sends the
+// second `scores` of a line to the token after the first one; the previous-token head looks one token back.
 
 export interface Score {
   student: string;

@@ -18,12 +18,14 @@ export const LESSON_SAMPLES = {
   sentence: '我来自福州,现在住在北京,是一个正值壮年的牛马程序员',
   /** Python, as in the training corpus: the bracket head sends the `)` of `len(names)` back to its own `(`, not to `print(`. */
   code: 'print(len(names), max(sizes))',
+  /** The same expression twice: on its second ` price` the induction head looks at what followed the first. */
+  repeat: 'total = price * count + tax\nprint(total, price * count + tax)',
 } as const;
 
 export type LessonSample = keyof typeof LESSON_SAMPLES;
 
 /** The editor language each sample opens in (the code is highlighted as code). */
-export const LESSON_SAMPLE_LANGUAGE: Record<LessonSample, string> = { sentence: 'plaintext', code: 'python' };
+export const LESSON_SAMPLE_LANGUAGE: Record<LessonSample, string> = { sentence: 'plaintext', code: 'python', repeat: 'python' };
 
 export interface LessonStep {
   sample: LessonSample;
@@ -43,6 +45,8 @@ export const LESSON_HEADS = {
   yuan: { layer: 0, head: 1 },
   /** The head with the largest mean weight on the previous token over the sentence. */
   previous: { layer: 3, head: 3 },
+  /** The head that, from the second occurrence of a token, looks at the token after the first occurrence. */
+  induction: { layer: 2, head: 0 },
   /** The head that sends a closing bracket back to its own opening one. */
   bracket: { layer: 0, head: 3 },
   /** The matrix the mask steps show. */
@@ -53,6 +57,11 @@ export const LESSON_HEADS = {
 export const SENTENCE_AT = { 我: 0, 来自: 1, 马: 18, 程序: 19, 员: 20 } as const;
 /** Token indices in the code sample: print · ( · len · ( · names · ) · , · max · ( · … · ) · ). */
 export const CODE_AT = { printOpen: 1, lenOpen: 3, lenClose: 5 } as const;
+/**
+ * Token indices in the repeated sample: the query is the second ` price`; the token after the first ` price`
+ * is the induction head's target (a word piece: ` pri` · `ce`, so the pattern continues a name seen once).
+ */
+export const REPEAT_AT = { first: 2, afterFirst: 3, second: 14 } as const;
 
 const MODEL = { ...MODEL_WHAT_IF };
 const on = (h: HeadRef) => ({ layer: h.layer, head: h.head });
@@ -77,6 +86,8 @@ export const LESSON_STEPS: Record<string, LessonStep> = {
   heads: { sample: 'sentence', stage: 'last', panel: { view: 'model', layer: 0, head: 0, whatIf: MODEL } },
   // The `)` of `len(names)` on the bracket head.
   brackets: { sample: 'code', stage: 'last', panel: { view: 'tokens', token: CODE_AT.lenClose, ...on(LESSON_HEADS.bracket), whatIf: MODEL } },
+  // The second ` price` on the induction head: it looks at `ce`, what followed the first ` price`.
+  induction: { sample: 'repeat', stage: 'last', panel: { view: 'tokens', token: REPEAT_AT.second, ...on(LESSON_HEADS.induction), whatIf: MODEL } },
   // The same head and query at random initialisation and after training.
   'train-start': { sample: 'sentence', stage: 'first', panel: { view: 'tokens', token: AT.员, ...on(LESSON_HEADS.yuan), whatIf: MODEL } },
   'train-end': { sample: 'sentence', stage: 'last', panel: { view: 'tokens', token: AT.员, ...on(LESSON_HEADS.yuan), whatIf: MODEL } },

@@ -62,6 +62,7 @@ const CASES: ButtonCase[] = [
   { step: 'mask', button: 'What if it were off?', lesson: 'mask-off' },
   { step: 'heads', button: 'Show me every head', lesson: 'heads' },
   { step: 'heads', button: 'Show me the bracket head', lesson: 'brackets' },
+  { step: 'induction', button: 'Show me', lesson: 'induction' },
   { step: 'training', button: 'Random initialisation', lesson: 'train-start' },
   { step: 'training', button: 'Trained', lesson: 'train-end' },
   { step: 'training', button: 'Watch a head learn: the training lab', lesson: 'train-lab' },
@@ -131,7 +132,7 @@ describe('Guided lesson (walkthrough) in a real VS Code', function () {
     await runCommand(page, 'QKV Lens: Learn Q, K and V (Guided Lesson)');
     await page.locator('.gettingStartedContainer').getByText('Learn Q, K and V with QKV Lens').first().waitFor({ timeout: 30_000 });
     const steps = await page.locator('button.getting-started-step').evaluateAll((els) => els.map((e) => e.getAttribute('data-step-id')?.split('#').pop()));
-    assert.deepStrictEqual(steps, ['sentence', 'dot', 'learned', 'three', 'scale', 'mask', 'heads', 'training', 'own']);
+    assert.deepStrictEqual(steps, ['sentence', 'dot', 'learned', 'three', 'scale', 'mask', 'heads', 'induction', 'training', 'own']);
     // The first step's diagram (an SVG in its own webview) is drawn.
     await webviewFrame(page, async (f) => (await f.locator('svg text', { hasText: `T = ${TOKENS.sentence.length}` }).count()) > 0, 30_000);
     await screenshot(page, path.join(RESULTS, 'lesson-00-walkthrough.png'));

@@ -2,7 +2,7 @@ import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
 import { loadTokenizer } from '../../src/engine/loadModel';
-import { CODE_AT, LESSON_HEADS, LESSON_SAMPLES, LESSON_STEPS, SENTENCE_AT, WALKTHROUGH_ID, lessonStep } from '../../src/lesson/lessonSteps';
+import { CODE_AT, LESSON_HEADS, LESSON_SAMPLES, LESSON_STEPS, REPEAT_AT, SENTENCE_AT, WALKTHROUGH_ID, lessonStep } from '../../src/lesson/lessonSteps';
 import { bracketPairs } from '../../scripts/training/attentionFigures';
 import { parseToWebview } from '../../src/shared/protocol';
 
@@ -81,6 +81,12 @@ describe('guided lesson', () => {
     // The bracket step's ) closes len( (its partner), with the ( of print( before it as the other candidate.
     assert.deepStrictEqual([CODE_AT.printOpen, CODE_AT.lenOpen, CODE_AT.lenClose].map((i) => tokens.code[i]), ['(', '(', ')']);
     assert.strictEqual(bracketPairs(tokens.code).find((p) => p.close === CODE_AT.lenClose)?.open, CODE_AT.lenOpen);
+    // The induction step's query repeats a token seen once before (and not in between); its target follows that one.
+    const { first, afterFirst, second } = REPEAT_AT;
+    assert.ok(first < second && afterFirst === first + 1 && afterFirst < second, JSON.stringify(REPEAT_AT));
+    assert.strictEqual(tokens.repeat[second], tokens.repeat[first], `${JSON.stringify(tokens.repeat)}: the query repeats token ${first}`);
+    assert.strictEqual(tokens.repeat.slice(0, second).lastIndexOf(tokens.repeat[second]), first, 'the query\'s only earlier occurrence');
+    assert.notStrictEqual(tokens.repeat[afterFirst], tokens.repeat[second - 1], 'the target is not just the previous token\'s twin');
     const expected: Record<string, { token?: string; key?: string }> = {
       sentence: { token: '员' },
       dot: { token: '员', key: '程序' },
@@ -91,6 +97,7 @@ describe('guided lesson', () => {
       'mask-off': { token: '来自' },
       heads: {},
       brackets: { token: ')' },
+      induction: { token: tokens.repeat[first] },
       'train-start': { token: '员' },
       'train-end': { token: '员' },
       'train-lab': {},
@@ -110,6 +117,7 @@ describe('guided lesson', () => {
     const opens = (id: string) => [LESSON_STEPS[id].panel.layer, LESSON_STEPS[id].panel.head];
     for (const id of ['sentence', 'dot', 'learned', 'three', 'scale', 'train-start', 'train-end']) assert.deepStrictEqual(opens(id), [LESSON_HEADS.yuan.layer, LESSON_HEADS.yuan.head], id);
     assert.deepStrictEqual(opens('brackets'), [LESSON_HEADS.bracket.layer, LESSON_HEADS.bracket.head]);
+    assert.deepStrictEqual(opens('induction'), [LESSON_HEADS.induction.layer, LESSON_HEADS.induction.head]);
   });
 
   it('runs the training step at the first checkpoint and every other step at the last', () => {
