@@ -225,7 +225,7 @@ sentences and the Debian FAQ).
 
 ## Training
 
-\`scripts/training/builtin/train_model.py\` (PyTorch ${''}CPU, one thread, \`nice\`d on a shared 2-core machine), seed ${r.seed}:
+\`scripts/training/builtin/train_model.py\` (PyTorch on the CPU, ${r.threads} thread${Number(r.threads) === 1 ? '' : 's'}, on a shared 2-core machine), seed ${r.seed}:
 ${r.steps} steps of 2048 tokens (three in four: ${r.batch} windows × ${r.short}; the fourth: ${Number(r.batch) * Number(r.short) / Number(r.context)} × ${r.context}), AdamW (β = 0.9, 0.98; weight decay ${r.wd} on matrices),
 learning rate warm-up over ${r.warmup} steps to ${r.lr}, cosine decay to a tenth; gradients clipped to norm 1; no dropout;
 ${arch.init} Time: ${Math.round(log.seconds / 60)} minutes.

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Trains the second-generation teaching model from scratch (npm run train-model) into data/models/teaching-v2: the corpus from pinned packages, the
-# tokenizer, the training run (about 1.5 hours on a 2-core machine), config.json, the model card, and the
+# tokenizer, the training run (about 1 hour on a 2-core machine), config.json, the model card, and the
 # transformers reference fixture. Extra arguments go to train_model.py (e.g. --steps 40 --out /tmp/trial for a trial;
 # a trial folder gets only what the trainer writes plus config.json).
 set -euo pipefail
@@ -23,5 +23,5 @@ rm -rf "$OUT/checkpoints"
 .venv/bin/python $HERE/finalize.py --out "$OUT"
 .venv/bin/python $HERE/heldout_sample.py
 npx tsx $HERE/modelCard.ts "$OUT"
-# Once a run meets issue 15's targets (QKV_TEACHING_DIR=$OUT npm run test:teaching:v2), it replaces media/models/teaching
-# and the lesson's figures follow (scripts/lesson/lessonFigures.ts).
+# Check a run against issue 15's targets with QKV_TEACHING_DIR=$OUT npm run test:teaching; ship it (media/models/teaching,
+# fixture, card, lesson diagrams) with scripts/training/builtin/ship.sh $OUT.

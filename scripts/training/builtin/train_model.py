@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
-"""Trains the built-in teaching model (a small GPT-2) on the built corpus, in PyTorch, and writes the model folder.
+"""Trains the built-in teaching model (a small LLaMA; --arch gpt2 for GPT-2) on the built corpus, in PyTorch, and writes the model folder.
 
     .venv/bin/python scripts/training/builtin/build_corpus.py
     .venv/bin/python scripts/training/builtin/train_tokenizer.py
-    .venv/bin/python scripts/training/builtin/train_model.py [--steps 8000] [--threads 1]
+    .venv/bin/python scripts/training/builtin/train_model.py [--steps 8000] [--threads 2]
 
 Writes into data/models/teaching-v2/ (--out): model.safetensors (float32, final), checkpoints/step-NNNN.safetensors
 (float16, roughly log-spaced from random initialisation), training-log.json; finalize.py adds config.json and
@@ -45,12 +45,12 @@ def parse() -> argparse.Namespace:
     p.add_argument('--steps', type=int, default=8000)
     p.add_argument('--checkpoints', default='0,30,100,300,1000,3000,8000')
     p.add_argument('--seed', type=int, default=1234)
-    p.add_argument('--threads', type=int, default=1)
+    p.add_argument('--threads', type=int, default=2)
     p.add_argument('--batch', type=int, default=16, help='rows per step at --short length (long steps take the same number of tokens)')
     p.add_argument('--short', type=int, default=128, help='if > 0, most steps use rows of this many tokens (more, cheaper steps); every --long-every-th step uses the full context')
     p.add_argument('--long-every', type=int, default=4)
     p.add_argument('--context', type=int, default=512)
-    p.add_argument('--arch', choices=('gpt2', 'llama'), default='gpt2',
+    p.add_argument('--arch', choices=('gpt2', 'llama'), default='llama',
                    help='gpt2: learned absolute positions; llama: rotary positions (RoPE), RMSNorm, SwiGLU')
     p.add_argument('--intermediate', type=int, default=352, help='llama: SwiGLU width (about the parameters of a 4x GPT-2 MLP)')
     p.add_argument('--layers', type=int, default=4)
