@@ -6,8 +6,11 @@ import * as path from 'path';
 
 let ready: Promise<void> | undefined;
 
-/** `wasmDir` holds tfjs-backend-wasm*.wasm (next to the bundle, or the package's dist folder in tests). */
-export function initWasmBackend(wasmDir: string): Promise<void> {
+/**
+ * `wasmDir` holds tfjs-backend-wasm*.wasm (next to the bundle, or the package's dist folder in tests). Switches back
+ * to wasm if something chose another backend since (a test on the cpu backend in the same process).
+ */
+export async function initWasmBackend(wasmDir: string): Promise<void> {
   if (!ready) {
     ready = (async () => {
       setWasmPaths(wasmDir.endsWith(path.sep) ? wasmDir : wasmDir + path.sep);
@@ -16,7 +19,8 @@ export function initWasmBackend(wasmDir: string): Promise<void> {
     })();
     ready.catch(() => (ready = undefined));
   }
-  return ready;
+  await ready;
+  if (tf.getBackend() !== 'wasm' && !(await tf.setBackend('wasm'))) throw new Error('the TensorFlow.js wasm backend failed to start');
 }
 
 /** Next to the bundle when running from dist/, else the npm package (tests and scripts run from source). */

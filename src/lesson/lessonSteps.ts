@@ -42,11 +42,11 @@ export interface HeadRef {
 /** Which head of the built-in model shows what, as measured on it (test/unit/lessonFacts.test.ts checks each). */
 export const LESSON_HEADS = {
   /** Where 员 looks hardest at 程序 (the token just before it): the sentence, dot, three, scale and training steps. */
-  yuan: { layer: 0, head: 1 },
+  yuan: { layer: 1, head: 3 },
   /** The head with the largest mean weight on the previous token over the sentence. */
-  previous: { layer: 3, head: 3 },
+  previous: { layer: 1, head: 3 },
   /** The head that, from the second occurrence of a token, looks at the token after the first occurrence. */
-  induction: { layer: 2, head: 0 },
+  induction: { layer: 2, head: 3 },
   /** The head that sends a closing bracket back to its own opening one. */
   bracket: { layer: 0, head: 3 },
   /** The matrix the mask steps show. */

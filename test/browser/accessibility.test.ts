@@ -14,7 +14,7 @@ import { defaultWasmDir, initWasmBackend } from '../../src/engine/backend';
 import { LoadedModel, loadModelFromDir } from '../../src/engine/loadModel';
 import { runTrace } from '../../src/engine/runTrace';
 import { AttentionTrace, attentionRow } from '../../src/engine/trace';
-import { LESSON_SAMPLES, LESSON_STEPS } from '../../src/lesson/lessonSteps';
+import { LESSON_SAMPLES, LESSON_STEPS, LessonSample } from '../../src/lesson/lessonSteps';
 import { builtinModelDir } from '../../src/models/builtinModel';
 import type { LessonState } from '../../src/shared/protocol';
 import { RandomGpt2, SAMPLE_ZH, makeRandomGpt2 } from '../support/randomModel';
@@ -106,13 +106,13 @@ describe('accessibility: axe-core on every view and the lesson, high-contrast th
   it('every step of the guided lesson (built-in model, the lesson\'s texts), dark and high-contrast light: no serious or critical violation', async () => {
     const teaching = loadModelFromDir(builtinModelDir(root));
     try {
-      const traces = { sentence: runTrace(teaching, LESSON_SAMPLES.sentence), code: runTrace(teaching, LESSON_SAMPLES.code) };
+      const traces = Object.fromEntries(Object.entries(LESSON_SAMPLES).map(([name, text]) => [name, runTrace(teaching, text)])) as Record<LessonSample, AttentionTrace>;
       const problems: string[] = [];
       for (const theme of ['dark', 'high-contrast-light'] as ThemeName[]) {
         const h = await openHarness({ theme, browser, width: 1000, height: 1100 });
         try {
           await h.post(initMessage());
-          let shown: keyof typeof traces | undefined;
+          let shown: LessonSample | undefined;
           let requestId = 0;
           for (const [name, step] of Object.entries(LESSON_STEPS)) {
             if (shown !== step.sample) {

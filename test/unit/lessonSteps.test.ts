@@ -1,3 +1,4 @@
+import { parseModelConfig } from '../../src/engine/config';
 import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
@@ -71,7 +72,7 @@ describe('guided lesson', () => {
 
   it('focuses the intended tokens: each index names the right token of its sample on the teaching model', () => {
     const tokenizer = loadTokenizer(modelDir);
-    const config = JSON.parse(fs.readFileSync(path.join(modelDir, 'config.json'), 'utf8')) as { n_layer: number; n_head: number };
+    const config = parseModelConfig(JSON.parse(fs.readFileSync(path.join(modelDir, 'config.json'), 'utf8')));
     const tokens = Object.fromEntries(
       Object.entries(LESSON_SAMPLES).map(([name, text]) => [name, tokenizer.encode(text, false).spans.map((s) => text.slice(s.start, s.end))]),
     ) as Record<keyof typeof LESSON_SAMPLES, string[]>;
@@ -108,11 +109,11 @@ describe('guided lesson', () => {
       const { token, key, layer = 0, head = 0 } = step.panel;
       assert.strictEqual(token === undefined ? undefined : list[token], expected[id].token, `${id}: query token`);
       assert.strictEqual(key === undefined ? undefined : list[key], expected[id].key, `${id}: key token`);
-      assert.ok(layer < config.n_layer && head < config.n_head, `${id}: layer ${layer} head ${head}`);
+      assert.ok(layer < config.layers && head < config.heads, `${id}: layer ${layer} head ${head}`);
       // What the panel receives passes the protocol's own validation.
       assert.deepStrictEqual(parseToWebview({ type: 'lesson', ...step.panel }), { type: 'lesson', ...step.panel }, id);
     }
-    for (const [name, h] of Object.entries(LESSON_HEADS)) assert.ok(h.layer < config.n_layer && h.head < config.n_head, `LESSON_HEADS.${name}`);
+    for (const [name, h] of Object.entries(LESSON_HEADS)) assert.ok(h.layer < config.layers && h.head < config.heads, `LESSON_HEADS.${name}`);
     // The steps open the heads LESSON_HEADS names, so the texts (checked in lessonFacts.test.ts) and the panel agree.
     const opens = (id: string) => [LESSON_STEPS[id].panel.layer, LESSON_STEPS[id].panel.head];
     for (const id of ['sentence', 'dot', 'learned', 'three', 'scale', 'train-start', 'train-end']) assert.deepStrictEqual(opens(id), [LESSON_HEADS.yuan.layer, LESSON_HEADS.yuan.head], id);
