@@ -7,8 +7,8 @@ import * as path from 'path';
 import type { Frame, Locator, Page } from 'playwright-core';
 import { openFile, poll, screenshot, webviewFrame } from '../support/workbench';
 import { EXTENSION_ID, RESULTS, VSIX, useSession } from './session';
+import { AT, SENTENCE, SENTENCE_TOKENS, tokenStart } from '../support/teachingSentence';
 
-const SENTENCE = '我来自福州,现在住在北京,是一个正值壮年的牛马程序员';
 
 function notebook(): string {
   const cell = (source: string, cell_type = 'code') => ({ cell_type, metadata: {}, source: [source], ...(cell_type === 'code' ? { execution_count: null, outputs: [] } : {}) });
@@ -64,10 +64,10 @@ describe('Show Attention in a Jupyter notebook cell (code-server notebook editor
     await cell(page, SENTENCE).locator('.cell-editor-container .view-lines').click();
     await page.keyboard.press('Control+A');
     await page.keyboard.press('Control+Alt+Q');
-    const frame = await panelFrame(page, SENTENCE.length);
-    assert.deepStrictEqual(await frame.locator('[data-token-index] .token-text').allTextContents(), Array.from(SENTENCE));
+    const frame = await panelFrame(page, SENTENCE_TOKENS.length);
+    assert.deepStrictEqual(await frame.locator('[data-token-index] .token-text').allTextContents(), SENTENCE_TOKENS);
     assert.match((await frame.locator('header').textContent()) ?? '', /notes\.ipynb/);
-    await frame.locator('[data-token-index="25"]').hover();
+    await frame.locator(`[data-token-index="${AT.员}"]`).hover();
     await frame.locator('.details-title', { hasText: '员' }).waitFor({ timeout: 10_000 });
     const painted = await poll(async () => {
       const p = await paintedCells(page);
@@ -88,13 +88,13 @@ describe('Show Attention in a Jupyter notebook cell (code-server notebook editor
     await poll(async () => ((await cellTexts(page))[0] === SENTENCE ? true : undefined), 'the cell moved to the top', 20_000);
     // No new hover or cursor move: the moved cell's editor is painted again by itself.
     await poll(async () => ((await paintedCells(page)).join('|') === SENTENCE ? true : undefined), 'the moved cell painted, and no other', 20_000);
-    const frame = await panelFrame(page, SENTENCE.length);
-    // The editor's cursor before 程 (offset 23) focuses 程 in the panel.
+    const frame = await panelFrame(page, SENTENCE_TOKENS.length);
+    // The editor's cursor before 程 focuses the token 程序 in the panel.
     await page.mouse.move(200, 600);
     await cell(page, SENTENCE).locator('.cell-editor-container .view-lines').click();
     await page.keyboard.press('Home');
-    for (let i = 0; i < 23; i++) await page.keyboard.press('ArrowRight');
-    await frame.locator('[data-token-index="23"].focused').waitFor({ timeout: 20_000 });
+    for (let i = 0; i < tokenStart(AT.程序); i++) await page.keyboard.press('ArrowRight');
+    await frame.locator(`[data-token-index="${AT.程序}"].focused`).waitFor({ timeout: 20_000 });
     assert.deepStrictEqual(await paintedCells(page), [SENTENCE]);
     await screenshot(page, path.join(RESULTS, 'notebook-cell-moved.png'));
   });

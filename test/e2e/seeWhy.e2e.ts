@@ -7,8 +7,8 @@ import * as path from 'path';
 import type { Frame, Page } from 'playwright-core';
 import { openFile, poll, runCommand, screenshot, selectText, waitForEditorText, webviewFrame } from '../support/workbench';
 import { EXTENSION_ID, RESULTS, VSIX, useSession } from './session';
+import { SENTENCE, SENTENCE_TOKENS } from '../support/teachingSentence';
 
-const SENTENCE = '我来自福州,现在住在北京,是一个正值壮年的牛马程序员';
 
 const bodyData = (frame: Frame, key: string) => frame.evaluate((k) => document.body.dataset[k] ?? '', key);
 
@@ -30,7 +30,7 @@ describe('See why (head labels, q·k geometry, side by side, training lab) in a 
     await waitForEditorText(page, SENTENCE);
     await selectText(page, SENTENCE);
     await runCommand(page, 'QKV Lens: Show Attention');
-    frame = await webviewFrame(page, { extensionId: EXTENSION_ID, selector: `[data-token-index="${SENTENCE.length - 1}"]` }, 120_000);
+    frame = await webviewFrame(page, { extensionId: EXTENSION_ID, selector: `[data-token-index="${SENTENCE_TOKENS.length - 1}"]` }, 120_000);
   });
 
   it('model view: every head is labelled; a label explains itself and opens the head where it is strongest', async () => {
