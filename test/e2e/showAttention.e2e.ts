@@ -69,9 +69,13 @@ for (const theme of ['Default Dark Modern', 'Default Light Modern'] as Theme[]) 
       // Every key before 员 has a weight (none masked); 员's own weight is the rest of the row.
       assert.ok(sum > 0 && sum <= 1.0005, `weights of 员's row on earlier tokens: ${sum}`);
       if (!process.env.QKV_E2E_MODEL) {
-        // The head the guided lesson uses for 员 (on the built-in model it looks back at 程序):
+        // The layer and head the guided lesson uses for 员 (on the built-in model it looks back at 程序):
         // picked as a person does, for the README's picture.
+        const layer = String(LESSON_STEPS.sentence.panel.layer ?? 0);
         const head = String(LESSON_STEPS.sentence.panel.head ?? 0);
+        await frame.locator('#layer').click();
+        await frame.locator(`#layer vscode-option[value="${layer}"]`).click();
+        await poll(async () => ((await frame.locator('#layer').evaluate((e) => (e as HTMLElement & { value: string }).value)) === layer ? true : undefined), `layer ${layer} picked`, 10_000);
         await frame.locator('#head').click();
         await frame.locator(`#head vscode-option[value="${head}"]`).click();
         await yuan.hover();
