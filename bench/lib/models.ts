@@ -43,8 +43,8 @@ function cachedRandomGpt2(key: string, shape: { layers: number; heads: number; h
 }
 
 /**
- * The built-in model's width (2 layers, 4 heads, 96 wide) with a 512-token context: the built-in model
- * itself has 128 positions, so longer inputs are timed on this random stand-in.
+ * A random stand-in for the built-in model: v1's width (2 layers, 4 heads, 96 wide) with a 512-token context. Used when
+ * media/models/teaching is missing, or has fewer than 512 positions (v1 had 128); the v2 model has 512 itself.
  */
 export const BUILTIN_LONG = { layers: 2, heads: 4, hidden: 96, positions: 512 };
 
