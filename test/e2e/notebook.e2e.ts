@@ -9,7 +9,6 @@ import { openFile, poll, screenshot, webviewFrame } from '../support/workbench';
 import { EXTENSION_ID, RESULTS, VSIX, useSession } from './session';
 import { AT, SENTENCE, SENTENCE_TOKENS, tokenStart } from '../support/teachingSentence';
 
-
 function notebook(): string {
   const cell = (source: string, cell_type = 'code') => ({ cell_type, metadata: {}, source: [source], ...(cell_type === 'code' ? { execution_count: null, outputs: [] } : {}) });
   return JSON.stringify({

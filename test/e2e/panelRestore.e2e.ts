@@ -5,7 +5,7 @@
 import * as assert from 'assert';
 import * as path from 'path';
 import type { Frame, Page } from 'playwright-core';
-import { openFile, poll, runCommand, screenshot, selectText, waitForEditorText, waitForWorkbench, webviewFrame } from '../support/workbench';
+import { openFile, pickOption, poll, runCommand, screenshot, selectText, waitForEditorText, waitForWorkbench, webviewFrame } from '../support/workbench';
 import { EXTENSION_ID, RESULTS, useSession } from './session';
 
 import { SENTENCE, SENTENCE_TOKENS } from '../support/teachingSentence';
@@ -58,10 +58,7 @@ describe('The attention panel survives hiding and a window reload (real VS Code)
     await runCommand(page, 'QKV Lens: Show Attention');
     const frame = await panel(page);
     await frame.locator('#tab-matrix').click();
-    for (const [id, value] of [['layer', '1'], ['head', '2']]) {
-      await frame.locator(`#${id}`).click();
-      await frame.locator(`#${id} vscode-option[value="${value}"]`).click();
-    }
+    for (const [id, value] of [['layer', '1'], ['head', '2']]) await pickOption(frame, id, value);
     assert.deepStrictEqual(await readState(frame), chosen);
   });
 

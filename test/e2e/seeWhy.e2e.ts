@@ -9,7 +9,6 @@ import { openFile, poll, runCommand, screenshot, selectText, waitForEditorText, 
 import { EXTENSION_ID, RESULTS, VSIX, useSession } from './session';
 import { SENTENCE, SENTENCE_TOKENS } from '../support/teachingSentence';
 
-
 const bodyData = (frame: Frame, key: string) => frame.evaluate((k) => document.body.dataset[k] ?? '', key);
 
 describe('See why (head labels, q·k geometry, side by side, training lab) in a real VS Code', function () {

@@ -5,7 +5,7 @@
 import * as assert from 'assert';
 import * as path from 'path';
 import type { Frame, Page } from 'playwright-core';
-import { goTo, openFile, poll, runCommand, runFromContextMenu, screenshot, selectAll, selectText, waitForEditorText, webviewFrame, focusEditor } from '../support/workbench';
+import { goTo, openFile, pickOption, pickerValue, poll, runCommand, runFromContextMenu, screenshot, selectAll, selectText, waitForEditorText, webviewFrame, focusEditor } from '../support/workbench';
 import { LESSON_STEPS } from '../../src/lesson/lessonSteps';
 import { Theme } from '../support/codeServer';
 import { EXTENSION_ID, RESULTS, VSIX, useSession } from './session';
@@ -73,13 +73,9 @@ for (const theme of ['Default Dark Modern', 'Default Light Modern'] as Theme[]) 
         // picked as a person does, for the README's picture.
         const layer = String(LESSON_STEPS.sentence.panel.layer ?? 0);
         const head = String(LESSON_STEPS.sentence.panel.head ?? 0);
-        await frame.locator('#layer').click();
-        await frame.locator(`#layer vscode-option[value="${layer}"]`).click();
-        await poll(async () => ((await frame.locator('#layer').evaluate((e) => (e as HTMLElement & { value: string }).value)) === layer ? true : undefined), `layer ${layer} picked`, 10_000);
-        await frame.locator('#head').click();
-        await frame.locator(`#head vscode-option[value="${head}"]`).click();
+        await pickOption(frame, 'layer', layer);
+        await pickOption(frame, 'head', head);
         await yuan.hover();
-        await poll(async () => ((await frame.locator('#head').evaluate((e) => (e as HTMLElement & { value: string }).value)) === head ? true : undefined), `head ${head} picked`, 10_000);
         await frame.locator('.details-title', { hasText: '员' }).waitFor({ timeout: 10_000 });
       }
       await screenshot(page, path.join(RESULTS, `show-attention-${tag}.png`));
@@ -99,12 +95,6 @@ for (const theme of ['Default Dark Modern', 'Default Light Modern'] as Theme[]) 
 
     it('picking another layer or head in the panel repaints the editor, and its hover names them', async function () {
       const frame = await panelFrame(page, SENTENCE_TOKENS.length);
-      const pickerValue = (id: string) => frame.locator(`#${id}`).evaluate((e) => (e as HTMLElement & { value: string }).value);
-      const pick = async (id: string, value: string) => {
-        await frame.locator(`#${id}`).click();
-        await frame.locator(`#${id} vscode-option[value="${value}"]`).click();
-        await poll(async () => ((await pickerValue(id)) === value ? true : undefined), `${id} ${value} picked`, 10_000);
-      };
       // Which token range gets which strength: the decorations' classes and places in the editor.
       const painting = () => page.locator('.monaco-editor .view-overlays div[class*="ced-"]').evaluateAll((els) => els.map((e) => `${e.className}@${(e as HTMLElement).style.left}`).sort().join(' '));
       const editorHover = async () => {
@@ -120,21 +110,21 @@ for (const theme of ['Default Dark Modern', 'Default Light Modern'] as Theme[]) 
       };
       const heads = (await frame.locator('#head vscode-option').count()) - 2;
       const layers = await frame.locator('#layer vscode-option').count();
-      const head = String((Number(await pickerValue('head')) + 1 + heads) % heads);
+      const head = String((Number(await pickerValue(frame, 'head')) + 1 + heads) % heads);
       const layer = String(layers - 1);
       const before = await poll(async () => {
         const p = await painting();
         return p ? p : undefined;
       }, 'the editor painted with 员\'s row', 20_000);
-      await pick('head', head);
-      await pick('layer', layer);
+      await pickOption(frame, 'head', head);
+      await pickOption(frame, 'layer', layer);
       // The panel's layer and head, not the ones the cursor had when it last moved.
       await poll(async () => {
         const p = await painting();
         return p && p !== before ? p : undefined;
       }, `the editor repainted for layer ${layer}, head ${head}`, 20_000);
       assert.match(await editorHover(), new RegExp(`layer ${layer}, head ${head}\\b`));
-      await pick('head', '-1');
+      await pickOption(frame, 'head', '-1');
       assert.match(await editorHover(), new RegExp(`layer ${layer}, mean of heads`));
       await screenshot(page, path.join(RESULTS, `editor-follows-panel-${tag}.png`));
     });

@@ -165,6 +165,18 @@ export async function poll<T>(fn: () => Promise<T | undefined>, what: string, ti
   }
 }
 
+/** The value of the panel's toolkit dropdown `#id`. */
+export function pickerValue(frame: Frame, id: string): Promise<string> {
+  return frame.locator(`#${id}`).evaluate((e) => (e as HTMLElement & { value: string }).value);
+}
+
+/** Picks `value` in the panel's toolkit dropdown `#id` as a person does (open it, click the option) and waits until it holds. */
+export async function pickOption(frame: Frame, id: string, value: string): Promise<void> {
+  await frame.locator(`#${id}`).click();
+  await frame.locator(`#${id} vscode-option[value="${value}"]`).click();
+  await poll(async () => ((await pickerValue(frame, id)) === value ? true : undefined), `${id} ${value} picked`, 10_000);
+}
+
 /**
  * Opens a workspace file with Quick Open (Ctrl+P) and waits until its editor is active.
  * The first search waits for the extension host (it serves file search): up to a minute.

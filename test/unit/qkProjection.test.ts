@@ -56,16 +56,9 @@ function randomHead(t: number, d: number, seed: number, spread: number[]): { q: 
   return { q, k };
 }
 
-let previousBackend: string | undefined;
-
 describe('q·k geometry: PCA of queries and shifted keys', () => {
   before(async () => {
-    previousBackend = tf.engine().backendName ?? undefined; // without starting one
     await tf.setBackend('cpu');
-  });
-  // Later test files expect the backend they chose (the wasm one) to still be there.
-  after(async () => {
-    if (previousBackend) await tf.setBackend(previousBackend);
   });
 
   it('keeps the variance a float64 eigen-decomposition says the two leading axes keep', () => {

@@ -13,6 +13,7 @@ import { LoadedModel, loadModelFromDir } from '../../src/engine/loadModel';
 import { runTrace } from '../../src/engine/runTrace';
 import { headOffset } from '../../src/engine/trace';
 import { openScoringModel } from '../../scripts/training/scoringModel';
+import { streamNll } from '../../scripts/training/heldoutText';
 import * as tf from '@tensorflow/tfjs-core';
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -69,12 +70,8 @@ describe('built-in teaching model: engine vs transformers (test/fixtures/teachin
       let max = 0;
       const before = tf.memory().numTensors;
       for (const c of ref.cases) {
-        const ids = Int32Array.from(c.ids);
-        const got = tf.tidy(() => {
-          const logp = tf.logSoftmax(scoring.logits(ids));
-          return tf.gatherND(logp, tf.tensor2d(c.ids.slice(1).map((id, i) => [i, id]), [c.ids.length - 1, 2], 'int32')).dataSync() as Float32Array;
-        });
-        c.nll.forEach((x, i) => (max = Math.max(max, Math.abs(-got[i] - x))));
+        const { nll } = streamNll(scoring, Int32Array.from(c.ids), c.ids.length);
+        c.nll.forEach((x, i) => (max = Math.max(max, Math.abs(nll[i] - x))));
       }
       console.log(`      ${ref.cases.length} texts: max |scoring − transformers| = ${max.toExponential(2)} nats`);
       assert.strictEqual(tf.memory().numTensors, before, 'tensors left behind');

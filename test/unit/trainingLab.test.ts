@@ -11,19 +11,12 @@ import { Prng } from '../../scripts/training/prng';
 import { FORMED_AT, LabSession, trainUntilFormed } from '../../webview/lab/labSession';
 import { afterEarlierOccurrence, bracketTask, inductionTask, previousTokenTask, selectionTask } from '../../webview/lab/toyTasks';
 
-let previousBackend: string | undefined;
-
 describe('training lab', function () {
   this.timeout(300_000);
 
   before(async () => {
-    previousBackend = tf.engine().backendName ?? undefined; // without starting one
     await tf.setBackend('cpu');
     await tf.ready();
-  });
-  // Later test files expect the backend they chose (the wasm one) to still be there.
-  after(async () => {
-    if (previousBackend) await tf.setBackend(previousBackend);
   });
 
   it('toy tasks: targets and expected keys are right by construction', () => {

@@ -11,6 +11,7 @@ import * as path from 'path';
 import { defaultWasmDir, initWasmBackend } from '../../../src/engine/backend';
 import { LoadedModel, loadModelFromDir } from '../../../src/engine/loadModel';
 import { runTrace } from '../../../src/engine/runTrace';
+import { parseModelConfig } from '../../../src/engine/config';
 import { folderBytes } from '../checkpoint';
 import { openScoringModel } from '../scoringModel';
 import { asciiChart } from '../modelCard';
@@ -61,31 +62,30 @@ ${why}`;
 }
 
 /** What the card says about the architecture (the trainer writes GPT-2 or LLaMA format). */
-function describeArchitecture(config: Record<string, unknown>): { family: string; hfClass: string; vocab: number; positions: number; rows: string; init: string } {
-  const n = (k: string) => Number(config[k]);
-  if (config.model_type === 'llama') {
-    const c = n('hidden_size');
+function describeArchitecture(raw: Record<string, unknown>): { family: string; hfClass: string; vocab: number; positions: number; rows: string; init: string } {
+  const m = parseModelConfig(raw);
+  const llama = m.architecture === 'llama';
+  const common = (width: string, context: string) => [
+    `| Layers × heads | ${m.layers} × ${m.heads} (head size ${m.headDim}) |`,
+    `| ${width} | ${m.hidden} / ${m.intermediate} |`,
+    `| Context (${context}) | ${m.maxPositions} tokens |`,
+    `| Vocabulary | ${m.vocabSize} tokens (byte-level BPE) |`,
+  ];
+  if (llama) {
     return {
-      family: 'LLaMA', hfClass: 'LlamaForCausalLM', vocab: n('vocab_size'), positions: n('max_position_embeddings'),
+      family: 'LLaMA', hfClass: 'LlamaForCausalLM', vocab: m.vocabSize, positions: m.maxPositions,
       rows: [
-        '| Architecture | LLaMA (`LlamaForCausalLM`): decoder-only, causal, pre-RMSNorm blocks, rotary position embeddings (RoPE, θ ' + n('rope_theta') + '), SwiGLU MLP, LM head tied to `embed_tokens` |',
-        `| Layers × heads | ${n('num_hidden_layers')} × ${n('num_attention_heads')} (head size ${c / n('num_attention_heads')}) |`,
-        `| hidden_size / intermediate_size | ${c} / ${n('intermediate_size')} |`,
-        `| Context (max_position_embeddings) | ${n('max_position_embeddings')} tokens |`,
-        `| Vocabulary | ${n('vocab_size')} tokens (byte-level BPE) |`,
+        `| Architecture | LLaMA (\`LlamaForCausalLM\`): decoder-only, causal, pre-RMSNorm blocks, rotary position embeddings (RoPE, θ ${m.ropeTheta}), SwiGLU MLP, LM head tied to \`embed_tokens\` |`,
+        ...common('hidden_size / intermediate_size', 'max_position_embeddings'),
       ].join('\n'),
       init: "Hugging Face's LLaMA initialisation (N(0, 0.02)). Positions are rotations of each head's query and key (RoPE), so \"one token back\" is the same rotation at every position: the previous-token head formed within 200 updates, where the GPT-2 runs with learned positions needed thousands and never formed an induction head.",
     };
   }
-  const c = n('n_embd');
   return {
-    family: 'GPT-2', hfClass: 'GPT2LMHeadModel', vocab: n('vocab_size'), positions: n('n_positions'),
+    family: 'GPT-2', hfClass: 'GPT2LMHeadModel', vocab: m.vocabSize, positions: m.maxPositions,
     rows: [
       '| Architecture | GPT-2 (`GPT2LMHeadModel`): decoder-only, causal, pre-LN blocks, learned position embeddings, gelu_new, LM head tied to `wte` |',
-      `| Layers × heads | ${n('n_layer')} × ${n('n_head')} (head size ${c / n('n_head')}) |`,
-      `| n_embd / n_inner | ${c} / ${4 * c} |`,
-      `| Context (n_positions) | ${n('n_positions')} tokens |`,
-      `| Vocabulary | ${n('vocab_size')} tokens (byte-level BPE) |`,
+      ...common('n_embd / n_inner', 'n_positions'),
     ].join('\n'),
     init: "Hugging Face's GPT-2 initialisation, except that the learned position embeddings start as the Transformer's sinusoids (a linear map of a position's sines and cosines can turn it into a fixed offset, so a head can learn \"one token back\" for all positions at once).",
   };
