@@ -76,6 +76,35 @@ describe('webview in headless Chromium', function () {
     assert.strictEqual(rows.length, 4, `visible rows: ${JSON.stringify(rows)}`);
   });
 
+  it('veils exactly the masked tokens, on every line of a wrapped strip', async () => {
+    /** Per token: is its centre under one of the veil layers (as clipped by the strip)? */
+    const veiled = () =>
+      h.page.$$eval('.tokens-view [data-token-index]', (chips) => {
+        const clip = document.querySelector('.tokens-view .strip-veil')!.getBoundingClientRect();
+        const layers = [...document.querySelectorAll('.tokens-view .veil-layer')].map((l) => l.getBoundingClientRect());
+        return chips.map((c) => {
+          const r = c.getBoundingClientRect();
+          const x = r.left + r.width / 2;
+          const y = r.top + r.height / 2;
+          // (No named helper: tsx would wrap it in a __name call the page does not have.)
+          return [clip, layers.find((b) => x >= b.left && x <= b.right && y >= b.top && y <= b.bottom)].every((b) => b && x >= b.left && x <= b.right && y >= b.top && y <= b.bottom);
+        });
+      });
+    const size = h.page.viewportSize();
+    await h.page.setViewportSize({ width: 320, height: 900 });
+    try {
+      const lines = await h.page.$$eval('.tokens-view [data-token-index]', (els) => new Set(els.map((e) => Math.round(e.getBoundingClientRect().top))).size);
+      assert.ok(lines >= 3, `the strip wraps onto ${lines} lines`);
+      for (const focus of [0, 3, 9, 24, 25]) {
+        await h.page.hover(`.tokens-view [data-token-index="${focus}"]`);
+        await h.page.waitForSelector(`.token-strip[data-labels-for="${focus}"]`);
+        assert.deepStrictEqual(await veiled(), trace.tokens.map((_, i) => i > focus), `focus on token ${focus}`);
+      }
+    } finally {
+      if (size) await h.page.setViewportSize(size);
+    }
+  });
+
   it('moves between tokens with the arrow keys and clears with Escape', async () => {
     await h.page.focus('[data-token-index="0"]');
     await h.page.keyboard.press('ArrowRight');

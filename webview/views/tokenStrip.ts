@@ -3,9 +3,11 @@
  * token attends to it, with the weight written under it. Arrow keys move, Escape clears, Enter reveals
  * the token in the editor. Used by the tokens view and, as the query picker, by the step view.
  *
- * The shading, the weights and the veil over masked tokens are drawn on two canvases laid under and
- * over the token buttons: a hover then changes no style and no text in 512 buttons (which cost
- * 40+ ms of style, layout and paint per move), only two canvases and the aria-labels.
+ * The shading, the weights and the focus ring are drawn on one canvas laid under the token buttons: a hover
+ * then changes no style and no text in 1024 buttons (which cost 40+ ms of style, layout and paint per move),
+ * only the canvas and the aria-labels. The veil over masked tokens (the causal mask hides every token after the
+ * focused one) is two hatched layers, the rest of the focused token's line and everything below it, that a hover
+ * only moves (a compositor transform: no paint, no upload), instead of a second strip-sized canvas to commit.
  */
 import { Rgb, css, palette } from '../ui/colors';
 import { topTargetsText } from '../ui/topTargets';
@@ -32,7 +34,9 @@ interface Box {
 export class TokenStrip {
   readonly element: HTMLElement;
   private readonly under: HTMLCanvasElement;
-  private readonly over: HTMLCanvasElement;
+  private readonly veil: HTMLElement;
+  private readonly veilLine: HTMLElement;
+  private readonly veilBelow: HTMLElement;
   private chips: HTMLButtonElement[] = [];
   private boxes: Box[] | undefined;
   private painted: number | null | undefined;
@@ -45,9 +49,13 @@ export class TokenStrip {
     this.element.setAttribute('role', 'toolbar');
     this.under = document.createElement('canvas');
     this.under.className = 'strip-under';
-    this.over = document.createElement('canvas');
-    this.over.className = 'strip-over';
-    for (const c of [this.under, this.over]) c.setAttribute('aria-hidden', 'true');
+    this.veil = document.createElement('div');
+    this.veil.className = 'strip-veil';
+    this.veilLine = document.createElement('div');
+    this.veilBelow = document.createElement('div');
+    for (const v of [this.veilLine, this.veilBelow]) v.className = 'veil-layer';
+    this.veil.append(this.veilLine, this.veilBelow);
+    for (const c of [this.under, this.veil]) c.setAttribute('aria-hidden', 'true');
     this.element.addEventListener('keydown', (e) => this.onKey(e));
     if (clearOnLeave) this.element.addEventListener('pointerleave', () => this.events.focus(null));
     // One delegated listener instead of one per token: 512 tokens stay cheap to build.
@@ -103,7 +111,7 @@ export class TokenStrip {
       this.chips.push(chip);
       fragment.appendChild(chip);
     });
-    fragment.append(this.over);
+    fragment.append(this.veil);
     this.element.replaceChildren(fragment);
     this.boxes = undefined;
     this.painted = undefined;
@@ -121,12 +129,15 @@ export class TokenStrip {
     const dpr = window.devicePixelRatio || 1;
     const width = origin.width + 2 * BLEED;
     const height = origin.height + 2 * BLEED;
-    for (const c of [this.under, this.over]) {
-      c.width = Math.max(1, Math.round(width * dpr));
-      c.height = Math.max(1, Math.round(height * dpr));
-      c.style.width = `${width}px`;
-      c.style.height = `${height}px`;
+    this.under.width = Math.max(1, Math.round(width * dpr));
+    this.under.height = Math.max(1, Math.round(height * dpr));
+    for (const e of [this.under, this.veil, this.veilBelow]) {
+      e.style.width = `${width}px`;
+      e.style.height = `${height}px`;
     }
+    // The tallest line: a shorter line's veil reaches into the line below, which is all masked too.
+    this.veilLine.style.width = `${width}px`;
+    this.veilLine.style.height = `${this.boxes.reduce((m, b) => Math.max(m, b.h), 0)}px`;
     return this.boxes;
   }
 
@@ -139,18 +150,17 @@ export class TokenStrip {
     const boxes = this.measure();
     const dpr = window.devicePixelRatio || 1;
     const under = this.under.getContext('2d');
-    const over = this.over.getContext('2d');
-    if (!under || !over) return;
-    for (const ctx of [under, over]) {
-      ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
-      ctx.clearRect(0, 0, this.under.width, this.under.height);
-    }
+    if (!under) return;
+    under.setTransform(1, 0, 0, 1, 0, 0);
+    under.clearRect(0, 0, this.under.width, this.under.height);
+    under.setTransform(dpr, 0, 0, dpr, 0, 0);
     if (typeof this.painted === 'number') {
       this.chips[this.painted]?.classList.remove('focused');
       if (focused !== null && this.chips[this.painted]) this.chips[this.painted].tabIndex = -1;
     }
     this.scheduleLabels(vm);
     if (focused === null) {
+      this.placeVeil(boxes, null, vm);
       this.painted = null;
       return;
     }
@@ -165,36 +175,53 @@ export class TokenStrip {
     const p = palette();
     const shades = this.shades(p.weight);
     const art = this.art(p, dpr);
-    const masked: Box[] = [];
-    over.setTransform(1, 0, 0, 1, 0, 0);
     for (let j = 0; j < boxes.length; j++) {
+      if (isMasked(vm, focused, j)) continue;
       const b = boxes[j];
-      if (isMasked(vm, focused, j)) {
-        masked.push(b);
-        continue;
-      }
       const w = row[j];
       under.fillStyle = shades[max > 0 ? Math.round((w / max) * (SHADES - 1)) : 0];
       under.fillRect(b.x + 1, b.y + 1, b.w - 2, b.h - 2);
-      // The weight as a pre-drawn label ("0.00" … "1.00"): a bitmap copy, not text rendering, per token.
-      const n = Math.round(Math.min(1, Math.max(0, w)) * 100);
+    }
+    // The weights as pre-drawn labels ("0.00" … "1.00") in the room the token keeps for them: a bitmap copy per
+    // token, not text rendering.
+    under.setTransform(1, 0, 0, 1, 0, 0);
+    for (let j = 0; j < boxes.length; j++) {
+      if (isMasked(vm, focused, j)) continue;
+      const b = boxes[j];
+      const n = Math.round(Math.min(1, Math.max(0, row[j])) * 100);
       const x = Math.round((b.x + b.w / 2) * dpr - art.w / 2);
       const y = Math.round((b.y + b.h - 1) * dpr - art.h);
-      over.drawImage(art.labels, n * art.w, 0, art.w, art.h, x, y, art.w, art.h);
+      under.drawImage(art.labels, n * art.w, 0, art.w, art.h, x, y, art.w, art.h);
     }
-    over.setTransform(dpr, 0, 0, dpr, 0, 0);
-    if (masked.length) {
-      over.fillStyle = art.veil;
-      for (const b of masked) over.fillRect(b.x, b.y, b.w, b.h);
-    }
-    // The focus ring is drawn too: restyling one of 512 tokens repaints the whole strip (about 5 ms here).
+    under.setTransform(dpr, 0, 0, dpr, 0, 0);
+    // The focus ring is drawn too, outside the token's border: restyling one of 1024 tokens repaints the whole strip.
     const f = boxes[focused];
     if (f) {
-      over.strokeStyle = css(p.focus);
-      over.lineWidth = 2;
-      over.strokeRect(f.x - 2, f.y - 2, f.w + 4, f.h + 4);
+      under.strokeStyle = css(p.focus);
+      under.lineWidth = 2;
+      under.strokeRect(f.x - 2, f.y - 2, f.w + 4, f.h + 4);
     }
+    this.placeVeil(boxes, focused, vm);
     this.painted = focused;
+  }
+
+  /**
+   * Moves the two veil layers over the masked tokens: the rest of the focused token's line, and every line below
+   * it. Where nothing is masked (no causal mask, or the last token focused) they move out of the clip.
+   */
+  private placeVeil(boxes: Box[], focused: number | null, vm: ViewModel): void {
+    const away = 'translate(0px, -100000px)';
+    const f = focused === null ? undefined : boxes[focused];
+    const firstMasked = focused === null ? -1 : boxes.findIndex((_, j) => isMasked(vm, focused, j));
+    if (focused === null || !f || firstMasked < 0) {
+      this.veilLine.style.transform = this.veilBelow.style.transform = away;
+      return;
+    }
+    // Tokens on one line share its top and height (flex lines stretch their items).
+    const sameLine = boxes[firstMasked].y === f.y;
+    this.veilLine.style.transform = sameLine ? `translate(${f.x + f.w + 1}px, ${f.y}px)` : away;
+    const below = boxes.findIndex((b, j) => j > focused && b.y > f.y);
+    this.veilBelow.style.transform = below < 0 ? away : `translate(0px, ${boxes[below].y - 1}px)`;
   }
 
   private labelTimer: ReturnType<typeof setTimeout> | undefined;
@@ -221,9 +248,9 @@ export class TokenStrip {
     }, LABEL_DELAY_MS);
   }
 
-  private artCache: { key: string; labels: HTMLCanvasElement; w: number; h: number; veil: CanvasPattern | string } | undefined;
+  private artCache: { key: string; labels: HTMLCanvasElement; w: number; h: number } | undefined;
 
-  /** Weight labels 0.00 … 1.00 drawn once into a strip, and the masked tokens' veil with hatching, per theme. */
+  /** Weight labels 0.00 … 1.00 drawn once into a strip, per theme. */
   private art(p: ReturnType<typeof palette>, dpr: number): NonNullable<TokenStrip['artCache']> {
     const key = `${css(p.fg)}|${css(p.bg)}|${p.font}|${dpr}`;
     if (this.artCache?.key === key) return this.artCache;
@@ -241,21 +268,7 @@ export class TokenStrip {
       ctx.fillStyle = css(p.fg, 0.85);
       for (let n = 0; n <= 100; n++) ctx.fillText((n / 100).toFixed(2), (n * w) / dpr + 13, 11);
     }
-    const tile = document.createElement('canvas');
-    tile.width = tile.height = 6;
-    const t = tile.getContext('2d');
-    let veil: CanvasPattern | string = css(p.bg, 0.6);
-    if (t) {
-      t.fillStyle = css(p.bg, 0.6);
-      t.fillRect(0, 0, 6, 6);
-      t.strokeStyle = css(p.muted, 0.5);
-      t.beginPath();
-      t.moveTo(0, 6);
-      t.lineTo(6, 0);
-      t.stroke();
-      veil = t.createPattern(tile, 'repeat') ?? veil;
-    }
-    this.artCache = { key, labels, w, h, veil };
+    this.artCache = { key, labels, w, h };
     return this.artCache;
   }
 
