@@ -20,6 +20,7 @@ import * as path from 'path';
 import type { Frame, Page } from 'playwright-core';
 import { focusEditor, launchBrowser, openFile, openWorkbench, selectText, waitForEditorText } from '../test/support/workbench';
 import { codeServerDir, startCodeServer } from '../test/support/codeServer';
+import { loadTokenizer } from '../src/engine/loadModel';
 import { BenchModel, builtinLongModel, builtinModel, gpt2SmallModel } from './lib/models';
 import { arg } from './lib/stats';
 
@@ -39,6 +40,8 @@ export interface PaintRow {
 
 /** What the extension's log says about runs 1 (cold) and 2 (warm). */
 interface RunLog {
+  /** Tokens of the warm run. */
+  tokens?: number;
   forwardMs?: number;
   fetchedMiB?: number;
   precision?: string;
@@ -56,6 +59,25 @@ function zhText(n: number, variant: number): string {
   return out;
 }
 
+/**
+ * Chinese text that the model folder's tokenizer cuts into exactly `n` tokens (or one fewer, where the last
+ * character is two tokens): a byte-level BPE merges common words, so `n` characters would be fewer tokens.
+ */
+function zhTextOfTokens(dir: string, n: number, variant: number): string {
+  const tokenizer = loadTokenizer(dir);
+  const count = (text: string) => tokenizer.encode(text).ids.length;
+  let chars = n;
+  while (count(zhText(chars, variant)) < n) chars *= 2;
+  let lo = 0;
+  let hi = chars;
+  while (lo < hi) {
+    const mid = Math.ceil((lo + hi) / 2);
+    if (count(zhText(mid, variant)) <= n) lo = mid;
+    else hi = mid - 1;
+  }
+  return zhText(lo, variant);
+}
+
 /** The tokens the panel shows, spelled out, and its header (which names the model). */
 async function panelView(page: Page): Promise<{ tokens: string; header: string } | undefined> {
   for (const frame of page.frames()) {
@@ -63,7 +85,11 @@ async function panelView(page: Page): Promise<{ tokens: string; header: string }
     if (!outer || !/\/webview\/browser\/pre\/index\.html/.test(outer.url())) continue;
     const view = await (frame as Frame)
       .evaluate(() => ({
-        tokens: Array.from(document.querySelectorAll('[data-token-index] .token-text')).map((e) => e.textContent ?? '').join(''),
+        // A character split over two byte tokens shows on both (each marked partial): count it once.
+        tokens: Array.from(document.querySelectorAll('[data-token-index]'))
+          .filter((e, i, all) => !(e.classList.contains('partial') && all[i - 1]?.classList.contains('partial') && all[i - 1].textContent === e.textContent))
+          .map((e) => e.querySelector('.token-text')?.textContent ?? '')
+          .join(''),
         header: document.querySelector('header')?.textContent ?? '',
       }))
       .catch(() => undefined);
@@ -102,8 +128,8 @@ async function session(ws: string, settings: Record<string, unknown>, texts: [st
     for (const file of cs.extensionHostLogs().filter((f) => f.endsWith('QKV Lens.log'))) {
       for (const line of fs.readFileSync(file, 'utf8').split('\n')) {
         if (/tokens, load|analysis \d+ \(/.test(line)) console.log(`  ${line.replace(/^\S+ \S+ \[\w+\] /, '')}`);
-        const run = /run 2: \d+ tokens, load \d+ ms, run (\d+) ms/.exec(line);
-        if (run) warmLog.forwardMs = Number(run[1]);
+        const run = /run 2: (\d+) tokens, load \d+ ms, run (\d+) ms/.exec(line);
+        if (run) Object.assign(warmLog, { tokens: Number(run[1]), forwardMs: Number(run[2]) });
         const paint = /analysis 2 \(([\d.]+) MiB fetched before the first paint, (f16|f32)\):.*painted (\d+) ms after it arrived/.exec(line);
         if (paint) Object.assign(warmLog, { fetchedMiB: Number(paint[1]), precision: paint[2], paintAfterArrivalMs: Number(paint[3]) });
       }
@@ -130,11 +156,15 @@ export async function benchCommandToPaint(only: string[] = []): Promise<PaintRow
     const name = m.random ? path.basename(m.dir) : 'teaching model';
     const settings = { ...(m.random ? { 'qkvLens.model': m.dir } : {}), 'qkvLens.maxTokens': maxTokens };
     const [coldMs, warmMs, log] = await session(ws, settings, texts, name);
-    rows.push({ model: label, tokens: texts[0].length, coldMs, warmMs, warmForwardMs: log.forwardMs, warmFetchedMiB: log.fetchedMiB, precision: log.precision, warmPaintAfterArrivalMs: log.paintAfterArrivalMs });
+    rows.push({ model: label, tokens: log.tokens ?? texts[0].length, coldMs, warmMs, warmForwardMs: log.forwardMs, warmFetchedMiB: log.fetchedMiB, precision: log.precision, warmPaintAfterArrivalMs: log.paintAfterArrivalMs });
   };
   try {
     if (want('builtin')) await run(builtin.label, builtin, [ZH, ZH2], 512);
-    if (want('builtin512')) await run(builtin512.label, builtin512, [lines[4], lines[5]], 512);
+    if (want('builtin512')) {
+      const texts: [string, string] = builtin512.random ? [lines[4], lines[5]] : [zhTextOfTokens(builtin512.dir, 512, 1), zhTextOfTokens(builtin512.dir, 512, 2)];
+      fs.appendFileSync(path.join(ws, 'sample.txt'), texts.join('\n') + '\n');
+      await run(builtin512.label, builtin512, texts, 512);
+    }
     if (want('small128')) await run(small.label, small, [lines[2], lines[3]], 512);
     if (want('small1024')) await run(small.label, small, [lines[6], lines[7]], 1024);
     return rows;
