@@ -21,6 +21,7 @@ import type { Frame, Page } from 'playwright-core';
 import { focusEditor, launchBrowser, openFile, openWorkbench, selectText, waitForEditorText } from '../test/support/workbench';
 import { codeServerDir, startCodeServer } from '../test/support/codeServer';
 import { loadTokenizer } from '../src/engine/loadModel';
+import type { TextTokenizer } from '../src/engine/tokenizer';
 import { BenchModel, builtinLongModel, builtinModel, gpt2SmallModel } from './lib/models';
 import { arg } from './lib/stats';
 
@@ -63,8 +64,7 @@ function zhText(n: number, variant: number): string {
  * Chinese text that the model folder's tokenizer cuts into exactly `n` tokens (or one fewer, where the last
  * character is two tokens): a byte-level BPE merges common words, so `n` characters would be fewer tokens.
  */
-function zhTextOfTokens(dir: string, n: number, variant: number): string {
-  const tokenizer = loadTokenizer(dir);
+function zhTextOfTokens(tokenizer: TextTokenizer, n: number, variant: number): string {
   const count = (text: string) => tokenizer.encode(text).ids.length;
   let chars = n;
   while (count(zhText(chars, variant)) < n) chars *= 2;
@@ -161,7 +161,8 @@ export async function benchCommandToPaint(only: string[] = []): Promise<PaintRow
   try {
     if (want('builtin')) await run(builtin.label, builtin, [ZH, ZH2], 512);
     if (want('builtin512')) {
-      const texts: [string, string] = builtin512.random ? [lines[4], lines[5]] : [zhTextOfTokens(builtin512.dir, 512, 1), zhTextOfTokens(builtin512.dir, 512, 2)];
+      const tokenizer = builtin512.random ? undefined : loadTokenizer(builtin512.dir);
+      const texts: [string, string] = tokenizer ? [zhTextOfTokens(tokenizer, 512, 1), zhTextOfTokens(tokenizer, 512, 2)] : [lines[4], lines[5]];
       fs.appendFileSync(path.join(ws, 'sample.txt'), texts.join('\n') + '\n');
       await run(builtin512.label, builtin512, texts, 512);
     }

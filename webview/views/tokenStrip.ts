@@ -141,7 +141,7 @@ export class TokenStrip {
     return this.boxes;
   }
 
-  /** The per-hover update: two canvases, the focus marker, the aria-labels. */
+  /** The per-hover update: the canvas, the veil's two layers, the focus marker, the aria-labels. */
   paint(vm: ViewModel): void {
     this.vm = vm;
     const focused = vm.focused;
@@ -153,7 +153,6 @@ export class TokenStrip {
     if (!under) return;
     under.setTransform(1, 0, 0, 1, 0, 0);
     under.clearRect(0, 0, this.under.width, this.under.height);
-    under.setTransform(dpr, 0, 0, dpr, 0, 0);
     if (typeof this.painted === 'number') {
       this.chips[this.painted]?.classList.remove('focused');
       if (focused !== null && this.chips[this.painted]) this.chips[this.painted].tabIndex = -1;
@@ -175,20 +174,15 @@ export class TokenStrip {
     const p = palette();
     const shades = this.shades(p.weight);
     const art = this.art(p, dpr);
+    // In device pixels: the weights are pre-drawn labels ("0.00" … "1.00") copied as bitmaps (not text rendering,
+    // per token) into the room each token keeps for them, under its text. (The clear above left the identity transform.)
     for (let j = 0; j < boxes.length; j++) {
       if (isMasked(vm, focused, j)) continue;
       const b = boxes[j];
       const w = row[j];
       under.fillStyle = shades[max > 0 ? Math.round((w / max) * (SHADES - 1)) : 0];
-      under.fillRect(b.x + 1, b.y + 1, b.w - 2, b.h - 2);
-    }
-    // The weights as pre-drawn labels ("0.00" … "1.00") in the room the token keeps for them: a bitmap copy per
-    // token, not text rendering.
-    under.setTransform(1, 0, 0, 1, 0, 0);
-    for (let j = 0; j < boxes.length; j++) {
-      if (isMasked(vm, focused, j)) continue;
-      const b = boxes[j];
-      const n = Math.round(Math.min(1, Math.max(0, row[j])) * 100);
+      under.fillRect((b.x + 1) * dpr, (b.y + 1) * dpr, (b.w - 2) * dpr, (b.h - 2) * dpr);
+      const n = Math.round(Math.min(1, Math.max(0, w)) * 100);
       const x = Math.round((b.x + b.w / 2) * dpr - art.w / 2);
       const y = Math.round((b.y + b.h - 1) * dpr - art.h);
       under.drawImage(art.labels, n * art.w, 0, art.w, art.h, x, y, art.w, art.h);
